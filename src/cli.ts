@@ -1,0 +1,61 @@
+import { Command, CommanderError } from 'commander';
+import { registerDemo } from './commands/demo.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerScenario } from './commands/scenario.js';
+import { registerServe } from './commands/serve.js';
+import { CONFIG_VARIABLES } from './config.js';
+import { UserError, errorMessage } from './errors.js';
+import { processTerminal, type Terminal } from './ui/terminal.js';
+import { VERSION } from './version.js';
+
+/**
+ * Runs the CLI and returns the exit code (0 ok, 1 failure, 2 usage). Nothing below calls process.exit,
+ * so tests run commands in-process with a captured terminal.
+ */
+export async function main(argv: string[], term: Terminal = processTerminal()): Promise<number> {
+  let exitCode = 0;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  const program = new Command('duo-arcade')
+    .description('Identity-governed AI agents: Cisco Duo decides what an agent may do, Arcade enforces it on every tool call.')
+    .version(VERSION, '-v, --version')
+    .showHelpAfterError('(run `duo-arcade --help` for usage)')
+    .configureOutput({
+      writeOut: (text) => term.stdout.write(text),
+      writeErr: (text) => term.stderr.write(text),
+      outputError: (text, write) => write(term.colour.red(text)),
+    })
+    .exitOverride()
+    .addHelpText('after', `\nQuick start:\n  npx duo-arcade demo          play the whole demo offline\n\nEnvironment (also read from ./.env):\n${CONFIG_VARIABLES.map((v) => `  ${v.name.padEnd(22)} ${v.default}`).join('\n')}\n`);
+
+  registerServe(program, term, setExit);
+  registerDemo(program, term, setExit);
+  registerScenario(program, term, setExit);
+  registerDoctor(program, term, setExit);
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    return reportError(error, term);
+  }
+}
+
+function reportError(error: unknown, term: Terminal): number {
+  const c = term.colour;
+  if (error instanceof CommanderError) {
+    // Help and version are successful exits; everything else commander rejects is a usage error.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+    return 2;
+  }
+  if (error instanceof UserError) {
+    term.stderr.write(`${c.red('✗')} ${error.message}\n`);
+    if (error.hint) term.stderr.write(`  ${c.dim('→')} ${error.hint}\n`);
+    return error.exitCode;
+  }
+  term.stderr.write(`${c.red('✗')} Unexpected error: ${errorMessage(error)}\n`);
+  if (term.env.DEBUG && error instanceof Error && error.stack) term.stderr.write(`${c.dim(error.stack)}\n`);
+  else term.stderr.write(`  ${c.dim('→')} This is a bug in duo-arcade. Run again with DEBUG=1 for details.\n`);
+  return 1;
+}

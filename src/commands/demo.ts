@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { listBuiltInScenarios } from '../scenarios/loader.js';
+import { playScenarios } from '../scenarios/play.js';
+import type { Terminal } from '../ui/terminal.js';
+import { configFromOptions, withInterrupt, type ModeOptions } from './shared.js';
+
+export interface PlayFlags extends ModeOptions {
+  yes?: boolean;
+  approve?: boolean;
+  deny?: boolean;
+  json?: boolean;
+}
+
+export function addPlayOptions(command: Command): Command {
+  return command
+    .option('-y, --yes', 'no prompts: advance automatically and answer pushes as scripted')
+    .option('--approve', 'answer every push with Approve')
+    .option('--deny', 'answer every push with Deny')
+    .option('--json', 'print the results as JSON on stdout')
+    .option('-p, --port <port>', 'port for the local server (default: a free one)')
+    .option('--local', 'use the embedded Duo emulator (the default without a Duo account)')
+    .option('--live', 'use the real Duo tenant (not supported for scripted scenarios yet)');
+}
+
+export function registerDemo(program: Command, term: Terminal, setExit: (code: number) => void): void {
+  addPlayOptions(program.command('demo').description('play the whole demo (list, defence, revoke) offline, with narration')).action(
+    async (options: PlayFlags) => setExit(await demo(term, options)),
+  );
+}
+
+export function phoneOverride(options: PlayFlags): 'approve' | 'deny' | undefined {
+  if (options.approve && options.deny) throw new UsageError('--approve and --deny cannot be used together.');
+  return options.approve ? 'approve' : options.deny ? 'deny' : undefined;
+}
+
+export function playTerminal(term: Terminal, options: PlayFlags): Terminal {
+  return options.yes || options.json ? { ...term, interactive: false } : term;
+}
+
+export async function demo(term: Terminal, options: PlayFlags): Promise<number> {
+  const answer = phoneOverride(options);
+  const config = configFromOptions(term, options, { port: '0' });
+  const scenarios = listBuiltInScenarios();
+  return withInterrupt((interrupt) =>
+    playScenarios(scenarios, {
+      term: playTerminal(term, options),
+      config,
+      answer,
+      json: options.json,
+      title: 'duo-arcade demo — Cisco Duo decides, Arcade enforces',
+      interrupt,
+    }),
+  );
+}

@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { listBuiltInScenarios, resolveScenario } from '../scenarios/loader.js';
+import { playScenarios } from '../scenarios/play.js';
+import type { Terminal } from '../ui/terminal.js';
+import { addPlayOptions, phoneOverride, playTerminal, type PlayFlags } from './demo.js';
+import { configFromOptions, withInterrupt } from './shared.js';
+
+export function registerScenario(program: Command, term: Terminal, setExit: (code: number) => void): void {
+  addPlayOptions(
+    program
+      .command('scenario')
+      .argument('<name|path>', 'a built-in scenario (list, defence, revoke), a path to a .yaml/.json file, or "list" to list them')
+      .description('play one scenario, or `scenario list` to see them'),
+  ).action(async (name: string, options: PlayFlags) => setExit(await scenario(term, name, options)));
+}
+
+export async function scenario(term: Terminal, name: string, options: PlayFlags): Promise<number> {
+  if (name === 'list' || name === 'ls') return listScenarios(term, options.json ?? false);
+  const answer = phoneOverride(options);
+  const chosen = resolveScenario(name, term.cwd);
+  const config = configFromOptions(term, options, { port: '0' });
+  return withInterrupt((interrupt) =>
+    playScenarios([chosen], { term: playTerminal(term, options), config, answer, json: options.json, title: `duo-arcade scenario ${chosen.name}`, interrupt }),
+  );
+}
+
+function listScenarios(term: Terminal, json: boolean): number {
+  const scenarios = listBuiltInScenarios();
+  if (json) {
+    term.stdout.write(`${JSON.stringify(scenarios.map((s) => ({ name: s.name, title: s.title, summary: s.summary, steps: s.steps.length })))}\n`);
+    return 0;
+  }
+  const width = Math.max(...scenarios.map((s) => s.name.length));
+  for (const s of scenarios) term.stdout.write(`${s.name.padEnd(width)}  ${s.title} (${s.steps.length} steps)\n`);
+  return 0;
+}

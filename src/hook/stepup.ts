@@ -1,0 +1,199 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { DuoApiError, type DuoAuthClient } from '../duo/auth-api-client.js';
+import { errorMessage } from '../errors.js';
+
+export interface StepUpRequest {
+  executionId: string;
+  /** Duo username that must approve. */
+  username: string;
+  /** Push title. */
+  title: string;
+  /** Shown on the phone as key/value pairs (Duo's pushinfo). */
+  pushinfo: Record<string, string>;
+}
+
+export type StepUpOutcome =
+  | { approved: true; reason: string; txid?: string }
+  | {
+      approved: false;
+      /** For the agent (and the human behind it): what happened and what to do. */
+      reason: string;
+      /** For the operator's log only: the technical cause. */
+      operatorDetail?: string;
+      txid?: string;
+    };
+
+export interface StepUp {
+  readonly description: string;
+  /** Must settle before `deadline` fires; never throws. */
+  request(request: StepUpRequest, deadline: AbortSignal, onPushed?: (txid: string) => void): Promise<StepUpOutcome>;
+}
+
+/** STEPUP_DEV_MODE: answer without Duo. For development only; the banner says so loudly. */
+export class DevModeStepUp implements StepUp {
+  readonly description: string;
+  constructor(private readonly answer: 'allow' | 'deny') {
+    this.description = `NONE (STEPUP_DEV_MODE=${answer})`;
+  }
+  async request(): Promise<StepUpOutcome> {
+    return this.answer === 'allow'
+      ? { approved: true, reason: 'approved by STEPUP_DEV_MODE=allow (no push sent)' }
+      : { approved: false, reason: 'Step-up was refused by STEPUP_DEV_MODE=deny (no push sent).' };
+  }
+}
+
+/**
+ * Duo Push through the Auth API: preauth, an asynchronous push, then auth_status polls until the user answers
+ * or our deadline passes. Async, because a push lives ~60 s and Arcade's hook waits at most 30 s.
+ */
+export class DuoPushStepUp implements StepUp {
+  readonly description: string;
+
+  constructor(
+    private readonly client: DuoAuthClient,
+    label: string,
+  ) {
+    this.description = `Duo Push via ${label}`;
+  }
+
+  async request(request: StepUpRequest, deadline: AbortSignal, onPushed?: (txid: string) => void): Promise<StepUpOutcome> {
+    const timedOut = (txid?: string): StepUpOutcome => ({
+      approved: false,
+      reason: 'Duo approval timed out: nobody approved the push in time. Ask the user to approve it on their phone and try again.',
+      txid,
+    });
+    let txid: string | undefined;
+    try {
+      const preauth = await withDeadline(this.client.preauth({ username: request.username }), deadline);
+      if (preauth === ABORTED) return timedOut();
+      const refused = checkPreauth(preauth, request.username);
+      if (refused) return refused;
+
+      const started = await withDeadline(
+        this.client.auth({
+          username: request.username,
+          factor: 'push',
+          device: 'auto',
+          async: true,
+          type: request.title,
+          displayUsername: request.username,
+          pushinfo: request.pushinfo,
+        }),
+        deadline,
+      );
+      if (started === ABORTED) return timedOut();
+      if (!('txid' in started)) return mapResult(started);
+      txid = started.txid;
+      onPushed?.(txid);
+
+      // auth_status long-polls: each call returns when the state changes (or the server's own wait ends).
+      while (!deadline.aborted) {
+        const status = await withDeadline(this.client.authStatus(txid), deadline);
+        if (status === ABORTED) break;
+        if (status.result !== 'waiting') return { ...mapResult(status), txid };
+        // A server that answers "waiting" at once must not be hammered.
+        await delay(250, undefined, { signal: deadline }).catch(() => undefined);
+      }
+      return timedOut(txid);
+    } catch (error) {
+      return { approved: false, txid, ...describeDuoFailure(error) };
+    }
+  }
+}
+
+const ABORTED = Symbol('aborted');
+
+function withDeadline<T>(promise: Promise<T>, deadline: AbortSignal): Promise<T | typeof ABORTED> {
+  if (deadline.aborted) {
+    promise.catch(() => undefined);
+    return Promise.resolve(ABORTED);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(ABORTED);
+    deadline.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        deadline.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        deadline.removeEventListener('abort', onAbort);
+        if (deadline.aborted) resolve(ABORTED);
+        else reject(error);
+      },
+    );
+  });
+}
+
+interface PreauthLike {
+  result: string;
+  status_msg?: string;
+  devices?: Array<{ capabilities?: string[] }>;
+}
+
+function checkPreauth(preauth: PreauthLike, username: string): StepUpOutcome | undefined {
+  switch (preauth.result) {
+    case 'auth': {
+      const canPush = (preauth.devices ?? []).some((device) => device.capabilities?.includes('push'));
+      if (canPush) return undefined;
+      return {
+        approved: false,
+        reason: `Duo user "${username}" has no device that can receive a push. Activate Duo Mobile for that user, then try again.`,
+        operatorDetail: 'preauth returned auth without a push-capable device',
+      };
+    }
+    case 'allow':
+      // Duo policy says this user bypasses 2FA: that is Duo's decision to make.
+      return { approved: true, reason: 'allowed by Duo policy (bypass, no push sent)' };
+    case 'deny':
+      return {
+        approved: false,
+        reason: `Duo policy denies access for "${username}"${preauth.status_msg ? `: ${preauth.status_msg}` : ''}.`,
+        operatorDetail: 'preauth returned deny',
+      };
+    case 'enroll':
+      return {
+        approved: false,
+        reason: `Duo user "${username}" is not enrolled (unknown user or no device). Check DUO_STEPUP_USERNAME is the Duo username and that the user has activated Duo Mobile.`,
+        operatorDetail: 'preauth returned enroll',
+      };
+    default:
+      return { approved: false, reason: 'Duo returned an unexpected answer, so the request was refused.', operatorDetail: `preauth result "${preauth.result}"` };
+  }
+}
+
+function mapResult(result: { result: string; status?: string; status_msg?: string }): StepUpOutcome {
+  if (result.result === 'allow') {
+    return { approved: true, reason: result.status === 'bypass' ? 'allowed by Duo policy (bypass)' : 'approved on the phone' };
+  }
+  switch (result.status) {
+    case 'deny':
+      return { approved: false, reason: 'Duo approval was denied on the phone.' };
+    case 'fraud':
+      return { approved: false, reason: 'The push was reported as fraud on the phone. Contact your security team.' };
+    case 'timeout':
+      return { approved: false, reason: 'Duo push timed out: no answer on the phone.' };
+    case 'locked_out':
+      return { approved: false, reason: 'The Duo account is locked out. Contact your Duo administrator.' };
+    default:
+      return {
+        approved: false,
+        reason: 'Duo did not approve the request.',
+        operatorDetail: `auth result ${result.result}/${result.status ?? '?'}: ${result.status_msg ?? ''}`,
+      };
+  }
+}
+
+function describeDuoFailure(error: unknown): { reason: string; operatorDetail: string } {
+  if (error instanceof DuoApiError) {
+    const detail = `Duo Auth API ${error.httpStatus || 'network'}${error.code ? ` ${error.code}` : ''}: ${error.message}`;
+    if (error.code === 40102 || error.code === 40103 || error.code === 40101) {
+      return { reason: 'Step-up is misconfigured (Duo rejected our credentials), so the request was refused. Run `duo-arcade doctor`.', operatorDetail: detail };
+    }
+    if (error.code === 40002) {
+      return { reason: 'The Duo user has no device that can receive a push. Activate Duo Mobile, then try again.', operatorDetail: detail };
+    }
+    return { reason: 'Duo could not be asked for approval right now, so the request was refused.', operatorDetail: detail };
+  }
+  return { reason: 'Duo could not be asked for approval right now, so the request was refused.', operatorDetail: errorMessage(error) };
+}

@@ -1,0 +1,49 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+
+/** The largest JSON body any of our endpoints reads: tool inputs and hook calls are small. */
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+
+/** Thrown inside a handler to answer with a clear JSON error instead of a 500. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 502 | 503,
+    readonly error: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function limitBody(maxBytes = MAX_JSON_BODY_BYTES): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: (c) => c.json({ error: 'payload_too_large', message: `Request body is larger than ${maxBytes} bytes.` }, 413),
+  });
+}
+
+/** Parses a JSON object body, naming what is wrong when it is not one. */
+export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    throw new HttpProblem(415, 'unsupported_media_type', `Send the body as JSON with "Content-Type: application/json" (got "${type || 'none'}").`);
+  }
+  const text = await c.req.text();
+  if (text.trim() === '') throw new HttpProblem(400, 'invalid_json', 'Request body is empty: expected a JSON object.');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new HttpProblem(400, 'invalid_json', `Request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new HttpProblem(400, 'invalid_json', `Request body must be a JSON object, not ${Array.isArray(value) ? 'an array' : typeof value}.`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Zod issues as one line each, `path: message`. */
+export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string {
+  return issues.map((issue) => `${issue.path.length ? issue.path.map(String).join('.') : '(body)'}: ${issue.message}`).join('; ');
+}

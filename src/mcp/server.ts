@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CrmClient, CrmError } from '../crm/client.js';
+import { bearerToken } from '../crm/api.js';
+import type { TokenValidator } from '../crm/token-validator.js';
+import type { StackEvents } from '../events.js';
+import { errorMessage } from '../errors.js';
+import { TOOLKIT, TOOLS, type CrmTool } from '../tools.js';
+import type { ArcadeStandIn, CallerIdentity } from './arcade-standin.js';
+
+export interface McpOptions {
+  crmBaseUrl: string;
+  gate: ArcadeStandIn;
+  validator: TokenValidator;
+  events: StackEvents;
+  version: string;
+}
+
+/**
+ * The MCP endpoint (Streamable HTTP, stateless): a fresh server and transport per request, as the SDK
+ * recommends for stateless mode. Each tool call passes the Arcade stand-in's hook check, then calls the CRM
+ * with the caller's own Duo access token.
+ */
+export function createMcpHandler(options: McpOptions): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const token = bearerToken(request.headers.get('authorization') ?? undefined);
+    const server = buildServer(options, token);
+    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    await server.connect(transport);
+    try {
+      return await transport.handleRequest(request);
+    } finally {
+      // Stateless: nothing outlives the request.
+      void server.close();
+    }
+  };
+}
+
+function buildServer(options: McpOptions, token: string | undefined): McpServer {
+  const server = new McpServer({ name: 'duo-arcade-crm', version: options.version });
+  for (const tool of TOOLS) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: `${tool.description} Requires the Duo scope ${tool.scope}.`,
+        inputSchema: tool.inputShape,
+        annotations: { title: tool.title, readOnlyHint: tool.readOnly, openWorldHint: false },
+        _meta: { 'duo-arcade/scope': tool.scope, 'duo-arcade/arcadeName': `${TOOLKIT.name}.${tool.arcadeName}` },
+      },
+      async (args: Record<string, unknown>) => runTool(tool, args ?? {}, token, options),
+    );
+  }
+  return server;
+}
+
+async function runTool(tool: CrmTool, args: Record<string, unknown>, token: string | undefined, options: McpOptions): Promise<CallToolResult> {
+  options.events.emit('tool.call', { tool: tool.name, arguments: args });
+  if (!token) {
+    options.events.emit('tool.result', { tool: tool.name, ok: false, status: 401, message: 'not signed in' });
+    return errorResult(`This tool needs a Duo sign-in with the scope ${tool.scope}: connect with "Authorization: Bearer <Duo access token>".`, {
+      kind: 'unauthorized',
+      status: 401,
+    });
+  }
+  const caller = await identify(token, options.validator);
+  const decision = await options.gate.check(tool, args, caller);
+  if (!decision.allowed) {
+    options.events.emit('tool.result', { tool: tool.name, ok: false, denied: true, message: decision.message });
+    return errorResult(decision.message, { kind: 'denied' });
+  }
+  try {
+    const input = parseInputs(tool, decision.inputs);
+    const value = await tool.run(new CrmClient(options.crmBaseUrl, token), input);
+    options.events.emit('tool.result', { tool: tool.name, ok: true });
+    return { content: [{ type: 'text', text: JSON.stringify(value, null, 2) }], structuredContent: value as Record<string, unknown> };
+  } catch (error) {
+    if (error instanceof CrmError) {
+      options.events.emit('tool.result', { tool: tool.name, ok: false, status: error.status, message: error.message });
+      return errorResult(`CRM error ${error.status}: ${error.message}`, { kind: 'crm', status: error.status });
+    }
+    options.events.emit('tool.result', { tool: tool.name, ok: false, message: errorMessage(error) });
+    return errorResult(`The tool failed: ${errorMessage(error)}`, { kind: 'internal' });
+  }
+}
+
+/** Inputs changed by the hook's override are validated again before use. */
+function parseInputs(tool: CrmTool, inputs: Record<string, unknown>): Record<string, unknown> {
+  return z.object(tool.inputShape).parse(inputs);
+}
+
+/** Who is calling, as Arcade would put it in the hook's context. An invalid token is left for the CRM to reject. */
+async function identify(token: string, validator: TokenValidator): Promise<CallerIdentity> {
+  try {
+    const grant = await validator.validate(token);
+    const userId = grant.username ?? grant.subject;
+    return { userId, scopes: [...grant.scopes], userInfo: userId ? { sub: grant.subject ?? userId, preferred_username: userId } : undefined };
+  } catch {
+    return { scopes: [] };
+  }
+}
+
+/** Metadata key telling a client why a call failed (`denied` by the hook, or the CRM's HTTP `status`). */
+export const FAILURE_META_KEY = 'duo-arcade/failure';
+
+function errorResult(text: string, failure: { kind: 'denied' | 'unauthorized' | 'crm' | 'internal'; status?: number }): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text }], _meta: { [FAILURE_META_KEY]: failure } };
+}

@@ -1,0 +1,162 @@
+import { input, select } from '@inquirer/prompts';
+import { Agent } from '../agent.js';
+import type { Config } from '../config.js';
+import { loginWithPkce } from '../duo/oidc-client.js';
+import { UserError } from '../errors.js';
+import { startStack, type Stack } from '../stack.js';
+import { ALL_SCOPES } from '../tools.js';
+import { formatMs, Narrator } from '../ui/narrator.js';
+import type { Terminal } from '../ui/terminal.js';
+import { runScenario, type PhoneDriver, type ScenarioResult } from './runner.js';
+import type { PhoneAnswer, Scenario } from './schema.js';
+
+export interface PlayOptions {
+  term: Terminal;
+  config: Config;
+  /** --approve / --deny: answer every push this way instead of as scripted. */
+  answer?: Extract<PhoneAnswer, 'approve' | 'deny'>;
+  /** --json: print the results as one JSON document on stdout. */
+  json?: boolean;
+  title: string;
+  /** Aborted on SIGINT (or Ctrl+C at a prompt): the stack closes and the run reports "interrupted". */
+  interrupt: AbortController;
+}
+
+const SIGN_IN_SCOPES = ['openid', 'profile', 'email', ...ALL_SCOPES];
+/** The pushes the presenter has not answered after this long time out, like a real push (~60 s). */
+const DEMO_PUSH_LIFETIME_MS = 60_000;
+
+/** Starts the stack, signs the demo user in, plays the scenarios in order, and reports. Returns the exit code. */
+export async function playScenarios(scenarios: Scenario[], options: PlayOptions): Promise<number> {
+  const { term, config } = options;
+  if (config.mode === 'live') {
+    throw new UserError(
+      'Scenarios play against the embedded Duo emulator; live mode is played through Arcade.',
+      'Run `duo-arcade demo` (offline), or `duo-arcade serve --live` and drive the agent from Arcade.',
+    );
+  }
+  const narrator = new Narrator(term);
+  const started = performance.now();
+  const stack = await startStack({ ...config, port: config.port }, { emulator: { pushLifetimeMs: DEMO_PUSH_LIFETIME_MS } });
+  const agent = new Agent(stack.mcpUrl);
+  const logListener = (event: { level: string; message: string }) => {
+    if (event.level !== 'info') narrator.line(term.colour.dim(`   [${event.level}] ${event.message}`));
+  };
+  stack.events.on('log', logListener);
+  try {
+    narrator.banner(bannerLines(stack, config, options));
+    const signIn = async (): Promise<string[]> => {
+      const client = stack.oidcClient;
+      if (!client) throw new UserError('No OIDC client is configured for signing in.');
+      const login = await loginWithPkce({
+        issuer: client.issuer,
+        clientId: client.clientId,
+        clientSecret: client.clientSecret,
+        username: config.duo.stepupUsername,
+        scopes: SIGN_IN_SCOPES,
+        redirectUri: `${stack.url}/callback`,
+      });
+      agent.setToken(login.accessToken);
+      const scopes = login.scope.split(' ').filter(Boolean);
+      narrator.signedIn(config.duo.stepupUsername, scopes.filter((s) => s.startsWith('crm.')));
+      return scopes;
+    };
+    await signIn();
+    narrator.line();
+
+    const results: ScenarioResult[] = [];
+    for (const [index, scenario] of scenarios.entries()) {
+      if (options.interrupt.signal.aborted) break;
+      if (index > 0) await pause(term, options.interrupt);
+      narrator.scenarioStart(scenario, index, scenarios.length);
+      results.push(
+        await runScenario(scenario, {
+          stack,
+          agent,
+          narrator,
+          phone: phoneDriver(term, options.interrupt, options.answer),
+          signIn,
+          pause: () => pause(term, options.interrupt),
+          signal: options.interrupt.signal,
+        }),
+      );
+    }
+
+    const elapsed = performance.now() - started;
+    const stepCount = results.reduce((n, r) => n + r.steps.length, 0);
+    const failed = results.filter((r) => !r.passed);
+    const interrupted = options.interrupt.signal.aborted;
+    if (failed.length === 0 && !interrupted) {
+      narrator.line(term.colour.green.bold(`✓ ${results.length} scenario${results.length === 1 ? '' : 's'}, ${stepCount} steps, all as expected in ${formatMs(elapsed)}.`));
+    } else if (interrupted) {
+      narrator.line(term.colour.yellow('Interrupted.'));
+    } else {
+      for (const result of failed) {
+        for (const step of result.steps.filter((s) => !s.passed)) {
+          narrator.line(term.colour.red(`✗ ${result.name} › ${step.title}: ${step.failures.join('; ')}`));
+        }
+      }
+      narrator.line(term.colour.red.bold(`${failed.length} of ${results.length} scenario${results.length === 1 ? '' : 's'} did not go as expected.`));
+    }
+    if (options.json) {
+      term.stdout.write(`${JSON.stringify({ ok: failed.length === 0 && !interrupted, mode: stack.mode, durationMs: Math.round(elapsed), scenarios: results })}\n`);
+    }
+    if (interrupted) return 130;
+    return failed.length === 0 ? 0 : 1;
+  } finally {
+    stack.events.off('log', logListener);
+    await agent.close();
+    await stack.close();
+  }
+}
+
+function bannerLines(stack: Stack, config: Config, options: PlayOptions) {
+  const facts: Array<[string, string]> = [
+    ['mode', `${stack.mode} — ${config.modeReason}`],
+    ['duo', stack.emulator ? `embedded emulator at ${stack.emulator.authApiUrl} (Auth API + OIDC, signatures verified)` : 'real Duo'],
+    ['server', `${stack.url}  (CRM /api · hook /hooks/pre · MCP /mcp)`],
+    ['tokens', stack.tokenValidation],
+    ['step-up', stack.stepUp],
+    ['phone', options.answer ? `every push is answered "${options.answer}" (--${options.answer})` : options.term.interactive ? 'you answer each push here' : 'pushes are answered as each scenario says'],
+  ];
+  return { title: options.title, facts, warnings: stack.warnings };
+}
+
+function phoneDriver(term: Terminal, interrupt: AbortController, override?: 'approve' | 'deny'): PhoneDriver {
+  return async (_push, scripted, signal) => {
+    if (override) return { answer: override, how: `(--${override})` };
+    if (!term.interactive) return { answer: scripted, how: '(as scripted)' };
+    try {
+      const answer = await select<PhoneAnswer>(
+        {
+          message: 'Answer the push on the virtual phone',
+          default: scripted,
+          choices: [
+            { value: 'approve', name: 'Approve' },
+            { value: 'deny', name: 'Deny' },
+            { value: 'timeout', name: 'Ignore it (let it time out)' },
+          ],
+        },
+        { output: term.stderr, input: term.stdin, signal, clearPromptOnDone: true },
+      );
+      return { answer, how: '(by you)' };
+    } catch (error) {
+      // Ctrl+C stops the demo; otherwise the push was settled elsewhere (the hook's deadline passed).
+      if (isCtrlC(error)) interrupt.abort();
+      return { answer: 'timeout', how: '(no answer)' };
+    }
+  };
+}
+
+async function pause(term: Terminal, interrupt: AbortController): Promise<void> {
+  if (!term.interactive || interrupt.signal.aborted) return;
+  try {
+    await input({ message: term.colour.dim('Press Enter to continue') }, { output: term.stderr, input: term.stdin, signal: interrupt.signal, clearPromptOnDone: true });
+  } catch (error) {
+    if (isCtrlC(error)) interrupt.abort();
+  }
+}
+
+function isCtrlC(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ExitPromptError';
+}

@@ -1,0 +1,126 @@
+import type { Config } from './config.js';
+import { CrmStore } from './crm/store.js';
+import { InsecureDevValidator, IntrospectionValidator, type TokenValidator } from './crm/token-validator.js';
+import { DuoAuthClient } from './duo/auth-api-client.js';
+import { startDuoEmulator, type DuoEmulator, type EmulatorOptions } from './emulator/index.js';
+import { StackEvents } from './events.js';
+import { DevModeStepUp, DuoPushStepUp, type StepUp } from './hook/stepup.js';
+import { startServer } from './server.js';
+
+export interface Stack {
+  mode: Config['mode'];
+  url: string;
+  hookUrl: string;
+  mcpUrl: string;
+  healthUrl: string;
+  port: number;
+  events: StackEvents;
+  /** Present in local mode: the embedded Duo tenant, with its virtual phone and directory. */
+  emulator?: DuoEmulator;
+  /** What validates tokens and what answers step-ups, for the startup banner. */
+  tokenValidation: string;
+  stepUp: string;
+  /** Warnings the user must see (insecure dev switches). */
+  warnings: string[];
+  /** The OIDC client the local harness signs in with (local mode only). */
+  oidcClient?: { issuer: string; clientId: string; clientSecret: string };
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Extra emulator settings (tests shorten the push lifetime, the demo sets the phone's policy). */
+  emulator?: Omit<EmulatorOptions, 'ikey' | 'skey' | 'clientId' | 'clientSecret'>;
+  events?: StackEvents;
+}
+
+/**
+ * Starts everything one `duo-arcade` process runs. In local mode the embedded Duo emulator stands in for the
+ * tenant and the code paths are the same as live: signed Auth API calls, OIDC introspection over HTTP.
+ */
+export async function startStack(config: Config, options: StackOptions = {}): Promise<Stack> {
+  const events = options.events ?? new StackEvents();
+  const warnings: string[] = [];
+  let emulator: DuoEmulator | undefined;
+  const duo = { ...config.duo };
+
+  if (config.mode === 'local') {
+    emulator = await startDuoEmulator({
+      ...options.emulator,
+      ikey: duo.authIkey,
+      skey: duo.authSkey,
+      clientId: duo.clientId,
+      clientSecret: duo.clientSecret,
+    });
+    duo.authApiUrl = emulator.authApiUrl;
+    duo.authIkey = emulator.credentials.ikey;
+    duo.authSkey = emulator.credentials.skey;
+    duo.issuer = emulator.issuer;
+    duo.clientId = emulator.credentials.clientId;
+    duo.clientSecret = emulator.credentials.clientSecret;
+    duo.introspectionUrl = undefined;
+  }
+
+  try {
+    let validator: TokenValidator;
+    if (config.devAllowInsecure) {
+      validator = new InsecureDevValidator(config.devScopes);
+      warnings.push(`DEV_ALLOW_INSECURE=true: bearer tokens are NOT validated; every caller gets ${config.devScopes.join(', ')}. Never use this outside development.`);
+    } else {
+      validator = new IntrospectionValidator({
+        issuer: duo.issuer,
+        introspectionUrl: duo.introspectionUrl,
+        clientId: duo.clientId ?? '',
+        clientSecret: duo.clientSecret ?? '',
+      });
+    }
+
+    let stepUp: StepUp;
+    if (config.stepupDevMode) {
+      stepUp = new DevModeStepUp(config.stepupDevMode);
+      warnings.push(`STEPUP_DEV_MODE=${config.stepupDevMode}: sensitive calls are ${config.stepupDevMode === 'allow' ? 'ALLOWED' : 'denied'} without a Duo push. Never use this outside development.`);
+    } else {
+      const client = new DuoAuthClient({ baseUrl: duo.authApiUrl ?? '', ikey: duo.authIkey ?? '', skey: duo.authSkey ?? '' });
+      stepUp = new DuoPushStepUp(client, config.mode === 'local' ? 'the embedded Duo emulator' : new URL(duo.authApiUrl ?? 'https://invalid').host);
+    }
+
+    const server = await startServer({
+      host: config.host,
+      port: config.port,
+      events,
+      validator,
+      store: new CrmStore(),
+      hook: {
+        bearerToken: config.hookBearerToken,
+        sensitiveTerms: config.sensitiveTerms,
+        stepUp,
+        stepupUsername: duo.stepupUsername,
+        timeoutMs: config.hookTimeoutMs,
+      },
+    });
+
+    return {
+      mode: config.mode,
+      url: server.url,
+      hookUrl: `${server.url}/hooks/pre`,
+      mcpUrl: `${server.url}/mcp`,
+      healthUrl: `${server.url}/health`,
+      port: server.port,
+      events,
+      emulator,
+      tokenValidation: validator.description,
+      stepUp: stepUp.description,
+      warnings,
+      oidcClient:
+        emulator && duo.issuer && duo.clientId && duo.clientSecret
+          ? { issuer: duo.issuer, clientId: duo.clientId, clientSecret: duo.clientSecret }
+          : undefined,
+      close: async () => {
+        await server.close();
+        await emulator?.close();
+      },
+    };
+  } catch (error) {
+    await emulator?.close();
+    throw error;
+  }
+}
