@@ -33,7 +33,7 @@ export function createHookApi(options: HookOptions): Hono {
 
   app.get('/health', (c) => c.json({ status: 'healthy' }));
 
-  app.post('/pre', limitBody(), async (c) => {
+  app.post('/pre', limitBody(undefined, { code: 'CHECK_FAILED' }), async (c) => {
     const token = bearerToken(c.req.header('authorization'));
     if (!token || !timingSafeEqual(digest(token), expected)) {
       c.header('WWW-Authenticate', 'Bearer realm="duo-arcade-hook"');

@@ -16,10 +16,11 @@ export class HttpProblem extends Error {
   }
 }
 
-export function limitBody(maxBytes = MAX_JSON_BODY_BYTES): MiddlewareHandler {
+/** Rejects bodies over `maxBytes` with 413 before they are read; `extra` adds fields (the hook adds its code). */
+export function limitBody(maxBytes = MAX_JSON_BODY_BYTES, extra: Record<string, unknown> = {}): MiddlewareHandler {
   return bodyLimit({
     maxSize: maxBytes,
-    onError: (c) => c.json({ error: 'payload_too_large', message: `Request body is larger than ${maxBytes} bytes.` }, 413),
+    onError: (c) => c.json({ error: 'payload_too_large', message: `Request body is larger than ${maxBytes} bytes.`, ...extra }, 413),
   });
 }
 

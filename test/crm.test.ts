@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Stack } from '../src/stack.js';
+import { signIn, startLocalStack } from './support/stack.js';
+
+let stack: Stack;
+let fullToken: string;
+
+beforeAll(async () => {
+  stack = await startLocalStack();
+  fullToken = await signIn(stack);
+});
+afterAll(async () => stack.close());
+
+const api = (path: string, init: RequestInit & { token?: string } = {}) => {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set('authorization', `Bearer ${init.token}`);
+  return fetch(`${stack.url}${path}`, { ...init, headers });
+};
+
+const routes = [
+  { method: 'GET', path: '/api/contacts', scope: 'crm.contacts.read' },
+  { method: 'GET', path: '/api/contacts/c-001', scope: 'crm.contacts.read' },
+  { method: 'POST', path: '/api/contacts', scope: 'crm.contacts.write', body: { name: 'New Person', email: 'new.person@example.com', company: 'Acme' } },
+  { method: 'GET', path: '/api/deals', scope: 'crm.deals.read' },
+] as const;
+
+describe('CRM API scopes', () => {
+  for (const route of routes) {
+    const body = 'body' in route ? JSON.stringify(route.body) : undefined;
+    const headers = body ? { 'content-type': 'application/json' } : undefined;
+
+    it(`${route.method} ${route.path} without a token answers 401 with WWW-Authenticate: Bearer`, async () => {
+      const response = await api(route.path, { method: route.method, body, headers });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer /);
+    });
+
+    it(`${route.method} ${route.path} with an unknown token answers 401 invalid_token`, async () => {
+      const response = await api(route.path, { method: route.method, body, headers, token: 'not-a-real-token' });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    });
+
+    it(`${route.method} ${route.path} without ${route.scope} answers 403 Missing required scope`, async () => {
+      const others = ['openid', 'crm.contacts.read', 'crm.contacts.write', 'crm.deals.read'].filter((s) => s !== route.scope);
+      const token = await signIn(stack, others);
+      const response = await api(route.path, { method: route.method, body, headers, token });
+      expect(response.status).toBe(403);
+      expect(await response.json()).toMatchObject({ error: 'insufficient_scope', message: `Missing required scope: ${route.scope}` });
+      expect(response.headers.get('www-authenticate')).toContain(`scope="${route.scope}"`);
+    });
+
+    it(`${route.method} ${route.path} with ${route.scope} succeeds`, async () => {
+      const response = await api(route.path, { method: route.method, body, headers, token: fullToken });
+      expect(response.status).toBe(route.method === 'POST' ? 201 : 200);
+    });
+  }
+});
+
+describe('CRM API data and bad input', () => {
+  it('filters contacts by query across sector and company', async () => {
+    const response = await api('/api/contacts?query=defence', { token: fullToken });
+    const { contacts } = (await response.json()) as { contacts: Array<{ name: string }> };
+    expect(contacts.map((c) => c.name)).toEqual(['Riley Vance']);
+  });
+
+  it('answers 404 with a clear message for an unknown contact id', async () => {
+    const response = await api('/api/contacts/c-999', { token: fullToken });
+    expect(response.status).toBe(404);
+    expect((await response.json()) as { message: string }).toMatchObject({ message: expect.stringContaining('c-999') });
+  });
+
+  it('answers 400 naming the problem for malformed JSON', async () => {
+    const response = await api('/api/contacts', { method: 'POST', token: fullToken, headers: { 'content-type': 'application/json' }, body: '{"name": ' });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { message: string }).message).toMatch(/not valid JSON/);
+  });
+
+  it('answers 400 naming each missing, mistyped or unknown field', async () => {
+    const response = await api('/api/contacts', {
+      method: 'POST',
+      token: fullToken,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 42, email: 'not-an-email', nickname: 'x' }),
+    });
+    expect(response.status).toBe(400);
+    const { message } = (await response.json()) as { message: string };
+    expect(message).toContain('name');
+    expect(message).toContain('email');
+    expect(message).toContain('company');
+    expect(message).toContain('nickname');
+  });
+
+  it('answers 415 for a body that is not declared as JSON', async () => {
+    const response = await api('/api/contacts', { method: 'POST', token: fullToken, body: 'name=x' });
+    expect(response.status).toBe(415);
+  });
+
+  it('answers 413 for a huge body and keeps serving', async () => {
+    const response = await api('/api/contacts', {
+      method: 'POST',
+      token: fullToken,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x'.repeat(200_000), email: 'a@b.example', company: 'c' }),
+    });
+    expect(response.status).toBe(413);
+    expect((await api('/api/contacts', { token: fullToken })).status).toBe(200);
+  });
+
+  it('answers 409 for a duplicate email and keeps the first contact', async () => {
+    const body = JSON.stringify({ name: 'Dup', email: 'ava.thompson@northwindhealth.example', company: 'X' });
+    const response = await api('/api/contacts', { method: 'POST', token: fullToken, headers: { 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(409);
+  });
+});
+
+describe('DEV_ALLOW_INSECURE', () => {
+  it('accepts any bearer with DEV_SCOPES and warns loudly', async () => {
+    const insecure = await startLocalStack({ DEV_ALLOW_INSECURE: 'true', DEV_SCOPES: 'crm.contacts.read' });
+    try {
+      expect(insecure.warnings.join(' ')).toMatch(/DEV_ALLOW_INSECURE=true/);
+      const headers = { authorization: 'Bearer anything' };
+      expect((await fetch(`${insecure.url}/api/contacts`, { headers })).status).toBe(200);
+      expect((await fetch(`${insecure.url}/api/deals`, { headers })).status).toBe(403);
+    } finally {
+      await insecure.close();
+    }
+  });
+});

@@ -1,0 +1,219 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { startStack, type Stack } from '../src/stack.js';
+import { examplePreHookRequest, validatePreHookResult } from './support/contract.js';
+import { EMPTY_DIR, TEST_BEARER, startLocalStack } from './support/stack.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startLocalStack({ HOOK_TIMEOUT_MS: '2000' }, { emulator: { pushLifetimeMs: 60_000 } });
+});
+afterAll(async () => stack.close());
+afterEach(() => stack.emulator!.phone.setPolicy('approve'));
+
+const preHook = (body: unknown, init: { bearer?: string | null; raw?: string; contentType?: string } = {}) => {
+  const headers: Record<string, string> = { 'content-type': init.contentType ?? 'application/json' };
+  if (init.bearer !== null) headers.authorization = `Bearer ${init.bearer ?? TEST_BEARER}`;
+  return fetch(stack.hookUrl, { method: 'POST', headers, body: init.raw ?? JSON.stringify(body) });
+};
+
+const request = (inputs: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  execution_id: `tc_${Math.random().toString(36).slice(2)}`,
+  tool: { name: 'ListContacts', toolkit: 'DuoCrm', version: '1.0.0' },
+  inputs,
+  context: { user_id: 'presenter@example.com' },
+  ...extra,
+});
+
+async function decide(body: unknown) {
+  const response = await preHook(body);
+  expect(response.status).toBe(200);
+  const json = (await response.json()) as { code: string; error_message?: string };
+  expect(validatePreHookResult(json)).toEqual([]);
+  return json;
+}
+
+describe('hook authentication', () => {
+  it('answers 401 without a bearer', async () => {
+    const response = await preHook(request({}), { bearer: null });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ code: 'CHECK_FAILED' });
+  });
+
+  it('answers 401 with a wrong bearer of the same or a different length', async () => {
+    for (const bearer of ['x', TEST_BEARER.replace(/.$/, 'X'), `${TEST_BEARER}extra`]) {
+      const response = await preHook(request({}), { bearer });
+      expect(response.status).toBe(401);
+    }
+  });
+
+  it('serves health without a bearer', async () => {
+    for (const url of [`${stack.url}/hooks/health`, stack.healthUrl]) {
+      const response = await fetch(url);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: 'healthy' });
+    }
+  });
+});
+
+describe('hook input validation fails closed', () => {
+  const malformed: Array<[string, { raw?: string; body?: unknown; contentType?: string }, number]> = [
+    ['not JSON', { raw: '{"execution_id":' }, 400],
+    ['empty body', { raw: '' }, 400],
+    ['a JSON array', { body: [] }, 400],
+    ['missing execution_id', { body: { tool: { name: 'A', toolkit: 'B', version: '1' }, inputs: {}, context: {} } }, 400],
+    ['tool.name of the wrong type', { body: { ...request({}), tool: { name: 7, toolkit: 'B', version: '1' } } }, 400],
+    ['inputs not an object', { body: { ...request({}), inputs: 'defence' } }, 400],
+    ['not declared as JSON', { raw: JSON.stringify(request({})), contentType: 'text/plain' }, 415],
+    ['a huge body', { body: request({ query: 'x'.repeat(100_000) }) }, 413],
+  ];
+  for (const [name, input, status] of malformed) {
+    it(`${name} → ${status} with code CHECK_FAILED`, async () => {
+      const response = await preHook(input.body, { raw: input.raw, contentType: input.contentType });
+      expect(response.status).toBe(status);
+      expect(await response.json()).toMatchObject({ code: 'CHECK_FAILED' });
+    });
+  }
+
+  it('ignores unknown fields, as the contract asks', async () => {
+    expect(await decide({ ...request({ query: 'acme' }), surprise: { nested: true } })).toEqual({ code: 'OK' });
+  });
+
+  it('accepts the conformance example request', async () => {
+    stack.emulator!.phone.setPolicy('approve');
+    expect(await decide(examplePreHookRequest)).toEqual({ code: 'OK' });
+  });
+});
+
+describe('hook decisions', () => {
+  it('answers OK at once for a non-sensitive call, without a push', async () => {
+    const before = stack.emulator!.phone.history.length;
+    expect(await decide(request({ query: 'bluepeak' }))).toEqual({ code: 'OK' });
+    expect(stack.emulator!.phone.history.length).toBe(before);
+  });
+
+  it('pushes with the request context and answers OK when approved', async () => {
+    const seen: Array<Record<string, string>> = [];
+    stack.emulator!.phone.setPolicy((push) => {
+      seen.push(push.pushinfo);
+      return 'approve';
+    });
+    expect(await decide(request({ query: 'defence customers' }))).toEqual({ code: 'OK' });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ tool: 'DuoCrm.ListContacts', query: 'defence customers' });
+    expect(seen[0]!.from).toContain('presenter@example.com');
+  });
+
+  it('finds a sensitive term in any string input, nested, in any case or accent', async () => {
+    stack.emulator!.phone.setPolicy('deny');
+    for (const inputs of [{ filter: { sector: 'MILITARY' } }, { tags: ['x', 'Défense'] }, { query: 'classified docs' }]) {
+      expect((await decide(request(inputs))).code).toBe('CHECK_FAILED');
+    }
+  });
+
+  it('answers CHECK_FAILED with a reference when the push is denied', async () => {
+    stack.emulator!.phone.setPolicy('deny');
+    const result = await decide(request({ query: 'defence' }));
+    expect(result.code).toBe('CHECK_FAILED');
+    expect(result.error_message).toMatch(/denied on the phone\. \[ref [0-9A-F]{6}\]$/);
+  });
+
+  it('answers CHECK_FAILED when the push is reported as fraud', async () => {
+    stack.emulator!.phone.setPolicy('fraud');
+    expect((await decide(request({ query: 'defence' }))).error_message).toMatch(/fraud/);
+  });
+
+  it('answers CHECK_FAILED itself, inside its budget, when nobody answers', async () => {
+    stack.emulator!.phone.setPolicy('timeout');
+    const result = await decide(request({ query: 'intelligence' }));
+    expect(result.code).toBe('CHECK_FAILED');
+    expect(result.error_message).toMatch(/timed out/);
+  });
+
+  it('maps Duo’s own push timeout to CHECK_FAILED "no answer"', async () => {
+    const short = await startLocalStack({}, { emulator: { pushLifetimeMs: 200 } });
+    try {
+      short.emulator!.phone.setPolicy('timeout');
+      const response = await fetch(short.hookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BEARER}` },
+        body: JSON.stringify(request({ query: 'defence' })),
+      });
+      const result = (await response.json()) as { code: string; error_message: string };
+      expect(result.code).toBe('CHECK_FAILED');
+      expect(result.error_message).toMatch(/no answer/);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('answers CHECK_FAILED when Duo rejects our signature (live mode against the emulator, wrong skey)', async () => {
+    const duo = stack.emulator!;
+    const live = await startStack(
+      loadConfig({
+        env: {
+          HOOK_BEARER_TOKEN: TEST_BEARER,
+          DUO_OIDC_ISSUER: duo.issuer,
+          DUO_CLIENT_ID: duo.credentials.clientId,
+          DUO_CLIENT_SECRET: duo.credentials.clientSecret,
+          DUO_AUTH_HOST: duo.authApiUrl,
+          DUO_AUTH_IKEY: duo.credentials.ikey,
+          DUO_AUTH_SKEY: 'W'.repeat(40),
+          DUO_STEPUP_USERNAME: 'demouser',
+        },
+        cwd: EMPTY_DIR,
+        flags: { port: 0 },
+      }),
+    );
+    const logs: string[] = [];
+    live.events.on('log', (event) => logs.push(event.message));
+    try {
+      expect(live.mode).toBe('live');
+      const response = await fetch(live.hookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BEARER}` },
+        body: JSON.stringify(request({ query: 'defence' })),
+      });
+      const result = (await response.json()) as { code: string; error_message: string };
+      expect(result.code).toBe('CHECK_FAILED');
+      expect(result.error_message).toMatch(/misconfigured/);
+      expect(logs.join('\n')).toMatch(/40103/);
+      expect(logs.join('\n')).not.toContain('W'.repeat(40));
+    } finally {
+      await live.close();
+    }
+  });
+
+  it('answers CHECK_FAILED when Duo cannot be reached', async () => {
+    const lonely = await startLocalStack();
+    await lonely.emulator!.close();
+    try {
+      const response = await fetch(lonely.hookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BEARER}` },
+        body: JSON.stringify(request({ query: 'defence' })),
+      });
+      const result = (await response.json()) as { code: string; error_message: string };
+      expect(result).toMatchObject({ code: 'CHECK_FAILED' });
+      expect(result.error_message).toMatch(/could not be asked/);
+    } finally {
+      await lonely.close();
+    }
+  });
+
+  it('honours STEPUP_DEV_MODE=deny without contacting Duo', async () => {
+    const dev = await startLocalStack({ STEPUP_DEV_MODE: 'deny' });
+    try {
+      const response = await fetch(dev.hookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BEARER}` },
+        body: JSON.stringify(request({ query: 'defence' })),
+      });
+      expect(await response.json()).toMatchObject({ code: 'CHECK_FAILED' });
+      expect(dev.emulator!.phone.history).toHaveLength(0);
+      expect(dev.warnings.join(' ')).toMatch(/STEPUP_DEV_MODE=deny/);
+    } finally {
+      await dev.close();
+    }
+  });
+});
