@@ -2,9 +2,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../src/agent.js';
-import { ARCADE_DENIAL_PREFIX } from '../src/mcp/arcade-standin.js';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ARCADE_DENIAL_PREFIX, ArcadeStandIn } from '../src/mcp/arcade-standin.js';
 import type { Stack } from '../src/stack.js';
-import { TOOLS } from '../src/tools.js';
+import { TOOLS, findTool } from '../src/tools.js';
 import { signIn, startLocalStack } from './support/stack.js';
 
 let stack: Stack;
@@ -124,14 +126,52 @@ describe('Arcade stand-in', () => {
     }
   });
 
-  it('fails closed when the hook cannot be reached', async () => {
-    const other = await startLocalStack({ HOOK_BEARER_TOKEN: 'a-different-bearer-than-the-hook-expects' });
-    // Same stack, but the stand-in presents a bearer the hook rejects → 401 → denied, never run.
-    await other.close();
-    const agent = new Agent(other.mcpUrl);
-    agent.setToken(token);
-    const outcome = await agent.call('list_contacts', {});
-    expect(outcome.kind).toBe('error');
-    await agent.close();
+  describe('fails closed on every hook failure', () => {
+    let hook: Server;
+    let hookUrl: string;
+    let answer: (res: ServerResponse) => void = () => undefined;
+    beforeAll(async () => {
+      hook = createServer((_req, res) => answer(res));
+      await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+      hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hooks/pre`;
+    });
+    afterAll(async () => {
+      hook.closeAllConnections();
+      await new Promise((resolve) => hook.close(resolve));
+    });
+
+    const tool = findTool('list_contacts')!;
+    const cases: Array<[string, (res: ServerResponse) => void, RegExp]> = [
+      ['HTTP 500', (res) => res.writeHead(500).end('{}'), /failed \(HTTP 500\)/],
+      ['HTTP 401', (res) => res.writeHead(401).end('{}'), /failed \(HTTP 401\)/],
+      ['a body that is not JSON', (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('OK'), /malformed/],
+      ['an unknown code', (res) => res.writeHead(200).end('{"code":"MAYBE"}'), /malformed/],
+      ['an extra top-level field', (res) => res.writeHead(200).end('{"code":"OK","allow":true}'), /malformed/],
+      ['no answer in time', () => undefined, /did not answer within 300 ms/],
+    ];
+    for (const [name, respond, reason] of cases) {
+      it(`denies on ${name}`, async () => {
+        answer = respond;
+        const gate = new ArcadeStandIn({ hookUrl, bearerToken: 'b', timeoutMs: 300 });
+        const decision = await gate.check(tool, { query: 'x' }, { scopes: [] });
+        expect(decision.allowed).toBe(false);
+        if (!decision.allowed) {
+          expect(decision.message.startsWith(ARCADE_DENIAL_PREFIX)).toBe(true);
+          expect(decision.message).toMatch(reason);
+        }
+      });
+    }
+
+    it('allows on OK and applies override.inputs', async () => {
+      answer = (res) => res.writeHead(200).end(JSON.stringify({ code: 'OK', override: { inputs: { query: 'narrowed' } } }));
+      const gate = new ArcadeStandIn({ hookUrl, bearerToken: 'b', timeoutMs: 300 });
+      expect(await gate.check(tool, { query: 'x' }, { scopes: [] })).toEqual({ allowed: true, inputs: { query: 'narrowed' } });
+    });
+
+    it('denies when the hook cannot be reached at all', async () => {
+      const gate = new ArcadeStandIn({ hookUrl: 'http://127.0.0.1:9/hooks/pre', bearerToken: 'b', timeoutMs: 300 });
+      const decision = await gate.check(tool, {}, { scopes: [] });
+      expect(decision.allowed).toBe(false);
+    });
   });
 });

@@ -9,13 +9,18 @@ export function registerScenario(program: Command, term: Terminal, setExit: (cod
   addPlayOptions(
     program
       .command('scenario')
-      .argument('<name|path>', 'a built-in scenario (list, defence, revoke), a path to a .yaml/.json file, or "list" to list them')
-      .description('play one scenario, or `scenario list` to see them'),
-  ).action(async (name: string, options: PlayFlags) => setExit(await scenario(term, name, options)));
+      .argument('[name|path]', 'a built-in scenario (list, defence, revoke) or a path to a .yaml/.json file; omit it to list them')
+      .option('-l, --list', 'list the scenarios instead of playing one')
+      .description('play one scenario; with no name (or --list), list them'),
+  ).action(async (name: string | undefined, options: PlayFlags & { list?: boolean }) => setExit(await scenario(term, name, options)));
 }
 
-export async function scenario(term: Terminal, name: string, options: PlayFlags): Promise<number> {
-  if (name === 'list' || name === 'ls') return listScenarios(term, options.json ?? false);
+/**
+ * `scenario list` plays the "list" flow: the flow names come first. Listing is `scenario`, `scenario --list`
+ * or `scenario ls`.
+ */
+export async function scenario(term: Terminal, name: string | undefined, options: PlayFlags & { list?: boolean }): Promise<number> {
+  if (options.list || name === undefined || name === 'ls') return listScenarios(term, options.json ?? false);
   const answer = phoneOverride(options);
   const chosen = resolveScenario(name, term.cwd);
   const config = configFromOptions(term, options, { port: '0' });

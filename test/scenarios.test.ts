@@ -1,0 +1,113 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+import { listBuiltInScenarios, parseScenario } from '../src/scenarios/loader.js';
+import { captureTerminal } from './support/stack.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'duo-arcade-scenarios-'));
+function scenarioFile(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+async function run(args: string[], env = {}) {
+  const term = captureTerminal(env);
+  const code = await main(['node', 'duo-arcade', ...args], term);
+  return { code, out: term.out(), err: term.err() };
+}
+
+describe('built-in scenarios', () => {
+  it('ships list, defence and revoke, in that order', () => {
+    expect(listBuiltInScenarios().map((s) => s.name)).toEqual(['list', 'defence', 'revoke']);
+  });
+
+  for (const name of ['list', 'defence', 'revoke']) {
+    it(`plays "${name}" non-interactively with every expectation met`, async () => {
+      const { code, out, err } = await run(['scenario', name, '--yes', '--json']);
+      expect(err).not.toMatch(/^\s*✗ /m);
+      expect(code).toBe(0);
+      const report = JSON.parse(out) as { ok: boolean; scenarios: Array<{ name: string; steps: Array<{ passed: boolean }> }> };
+      expect(report.ok).toBe(true);
+      expect(report.scenarios[0]!.name).toBe(name);
+      expect(report.scenarios[0]!.steps.every((s) => s.passed)).toBe(true);
+    });
+  }
+
+  it('narrates the push and the decisions of the defence scenario', async () => {
+    const { err } = await run(['scenario', 'defence', '--yes']);
+    expect(err).toContain('Duo Mobile');
+    expect(err).toContain('query  defence');
+    expect(err).toMatch(/hook +› OK · approved on the phone/);
+    expect(err).toMatch(/hook +› CHECK_FAILED · Duo approval was denied on the phone/);
+    expect(err).toContain('Riley Vance');
+  });
+
+  it('fails with exit 1 and says which expectation broke when --deny overrides the script', async () => {
+    const { code, err } = await run(['scenario', 'defence', '--yes', '--deny']);
+    expect(code).toBe(1);
+    expect(err).toMatch(/expected outcome "success" but got "denied"/);
+  });
+
+  it('lists the scenarios on stdout with no name, --list or ls', async () => {
+    for (const args of [['scenario'], ['scenario', '--list'], ['scenario', 'ls']]) {
+      const { code, out } = await run(args);
+      expect(code).toBe(0);
+      expect(out.split('\n').filter(Boolean).map((line) => line.split(/\s+/)[0])).toEqual(['list', 'defence', 'revoke']);
+    }
+  });
+
+  it('lists them as JSON with --json', async () => {
+    const { out } = await run(['scenario', '--list', '--json']);
+    expect((JSON.parse(out) as Array<{ name: string }>).map((s) => s.name)).toEqual(['list', 'defence', 'revoke']);
+  });
+
+  it('names an unknown scenario with exit 2 and the known ones', async () => {
+    const { code, err } = await run(['scenario', 'nope', '--yes']);
+    expect(code).toBe(2);
+    expect(err).toContain('There is no scenario called "nope"');
+    expect(err).toContain('list, defence, revoke');
+  });
+});
+
+describe('scenario files are validated on load', () => {
+  it('names every wrong field with its line', async () => {
+    const path = scenarioFile(
+      'bad.yaml',
+      ['name: bad', 'title: Bad', 'summary: A bad file', 'steps:', '  - title: one', '    call:', '      tool: delete_everything', '    expect:', '      outcome: maybe', '  - title: two', '    colour: blue', '    duo: { action: revoke, scope: crm.deals.read }', '  - title: three', ''].join('\n'),
+    );
+    const { code, err } = await run(['scenario', path, '--yes']);
+    expect(code).toBe(1);
+    expect(err).toMatch(/steps\[0\]\.call\.tool \(line 7\): must be one of list_contacts/);
+    expect(err).toMatch(/steps\[0\]\.expect\.outcome \(line 9\)/);
+    expect(err).toMatch(/steps\[1\].*Unrecognized key: "colour"/);
+    expect(err).toMatch(/steps\[2\].*needs one of "call", "duo" or "login"/);
+    expect(err).not.toMatch(/\n\s+at /);
+  });
+
+  it('reports a YAML syntax error clearly', () => {
+    expect(() => parseScenario('name: [unclosed', 'broken.yaml')).toThrow(/broken\.yaml is not valid YAML/);
+  });
+
+  it('accepts JSON files', async () => {
+    const path = scenarioFile(
+      'mini.json',
+      JSON.stringify({ name: 'mini', title: 'Mini', summary: 'One call', steps: [{ title: 'deals', call: { tool: 'list_deals' }, expect: { outcome: 'success', push: false } }] }),
+    );
+    const { code } = await run(['scenario', path, '--yes']);
+    expect(code).toBe(0);
+  });
+
+  it('fails the run (exit 1) when an expectation is not met', async () => {
+    const path = scenarioFile(
+      'wrong.yaml',
+      ['name: wrong', 'title: Wrong', 'summary: Expects a push that never comes', 'steps:', '  - title: list', '    call: { tool: list_contacts }', '    expect: { outcome: success, push: true, contains: [Nobody Here] }', ''].join('\n'),
+    );
+    const { code, err } = await run(['scenario', path, '--yes']);
+    expect(code).toBe(1);
+    expect(err).toContain('expected a Duo Push, but none was sent');
+    expect(err).toContain('expected the result to mention “Nobody Here”');
+  });
+});
