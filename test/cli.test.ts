@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+import { colourLevel } from '../src/ui/terminal.js';
+import { VERSION } from '../src/version.js';
+import { EMPTY_DIR, TEST_BEARER, captureTerminal } from './support/stack.js';
+
+const BIN = resolve(import.meta.dirname, '..', 'bin', 'duo-arcade.js');
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001B\[[0-9;]*m/;
+
+async function run(args: string[], env: Record<string, string> = {}, colour: 0 | 1 = 0) {
+  const term = captureTerminal(env, colour);
+  const code = await main(['node', 'duo-arcade', ...args], term);
+  return { code, out: term.out(), err: term.err() };
+}
+
+describe('demo', () => {
+  it('plays the whole demo with --yes and exits 0, narration on stderr only', async () => {
+    const { code, out, err } = await run(['demo', '--yes']);
+    expect(code).toBe(0);
+    expect(out).toBe('');
+    for (const text of ['An everyday request runs at once', 'A sensitive request needs a Duo Push', 'Duo revokes a scope, the tool stops', 'Missing required scope: crm.deals.read']) {
+      expect(err).toContain(text);
+    }
+    expect(err).toMatch(/3 scenarios, 11 steps, all as expected/);
+    expect(err).toMatch(/mode +local — no Duo account is configured/);
+  });
+
+  it('never prints a secret, even ones the user configured', async () => {
+    const secrets = { DUO_AUTH_SKEY: 'S'.repeat(40), DUO_CLIENT_SECRET: 'C'.repeat(40), HOOK_BEARER_TOKEN: TEST_BEARER };
+    const { code, out, err } = await run(['demo', '--yes', '--json'], { ...secrets, DUO_AUTH_IKEY: 'DIABCDEFGHIJKLMNOPQR', DUO_CLIENT_ID: 'DICLIENTIDCLIENTID00' });
+    expect(code).toBe(0);
+    for (const secret of Object.values(secrets)) {
+      expect(out).not.toContain(secret);
+      expect(err).not.toContain(secret);
+    }
+    expect(JSON.parse(out)).toMatchObject({ ok: true, mode: 'local' });
+  });
+
+  it('uses no colour when the terminal has none, and colour when asked', async () => {
+    expect((await run(['scenario', 'list', '--yes'])).err).not.toMatch(ANSI);
+    expect((await run(['scenario', 'list', '--yes'], {}, 1)).err).toMatch(ANSI);
+  });
+});
+
+describe('colour level', () => {
+  it('honours NO_COLOR and FORCE_COLOR', () => {
+    expect(colourLevel({ NO_COLOR: '1' }, true)).toBe(0);
+    expect(colourLevel({}, false)).toBe(0);
+    expect(colourLevel({}, true)).toBeGreaterThan(0);
+    expect(colourLevel({ FORCE_COLOR: '1' }, false)).toBe(1);
+    expect(colourLevel({ FORCE_COLOR: '0' }, true)).toBe(0);
+    expect(colourLevel({ NO_COLOR: '1', FORCE_COLOR: '3' }, false)).toBe(3);
+  });
+});
+
+describe('usage', () => {
+  it('prints the version and help with exit 0', async () => {
+    const version = await run(['--version']);
+    expect(version).toMatchObject({ code: 0, out: `${VERSION}\n` });
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['serve', 'demo', 'scenario', 'doctor']) expect(help.out).toContain(command);
+    expect(help.out).toContain('HOOK_BEARER_TOKEN');
+  });
+
+  it('exits 2 for an unknown command, an unknown flag, or conflicting flags', async () => {
+    expect((await run(['fly'])).code).toBe(2);
+    expect((await run(['demo', '--colour'])).code).toBe(2);
+    const conflict = await run(['demo', '--local', '--live']);
+    expect(conflict.code).toBe(2);
+    expect(conflict.err).toContain('--local and --live cannot be used together');
+    expect((await run(['demo', '--approve', '--deny'])).code).toBe(2);
+    expect((await run(['serve', '--port', 'abc'])).code).toBe(2);
+  });
+
+  it('says doctor is not implemented yet, with exit 2', async () => {
+    const { code, err } = await run(['doctor']);
+    expect(code).toBe(2);
+    expect(err).toMatch(/not implemented yet/);
+  });
+
+  it('explains a live configuration that is incomplete, without a stack trace', async () => {
+    const { code, err } = await run(['serve', '--live']);
+    expect(code).toBe(1);
+    expect(err).toMatch(/Live mode needs DUO_OIDC_ISSUER/);
+    expect(err).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('the built binary', () => {
+  it('serve --json prints one ready line with the URLs, serves, and exits 0 on SIGTERM', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--json', '--port', '0'], {
+      cwd: EMPTY_DIR,
+      env: { PATH: process.env.PATH, HOOK_BEARER_TOKEN: TEST_BEARER },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    const firstLine = await new Promise<string>((done, fail) => {
+      createInterface({ input: child.stdout }).once('line', done);
+      child.once('exit', () => fail(new Error(`serve exited early: ${stderr}`)));
+    });
+    const ready = JSON.parse(firstLine) as Record<string, unknown> & { duo: Record<string, string> };
+    expect(Object.keys(ready).sort()).toEqual(['duo', 'healthUrl', 'hookUrl', 'mcpUrl', 'mode', 'url']);
+    expect(ready.mode).toBe('local');
+    expect(ready.hookUrl).toBe(`${String(ready.url)}/hooks/pre`);
+    expect(Object.keys(ready.duo).sort()).toEqual(['authApiUrl', 'issuer']);
+    expect(firstLine).not.toContain(TEST_BEARER);
+
+    expect(await (await fetch(String(ready.healthUrl))).json()).toEqual({ status: 'healthy' });
+    const ping = (await (await fetch(`${ready.duo.authApiUrl}/auth/v2/ping`)).json()) as { stat: string };
+    expect(ping.stat).toBe('OK');
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).not.toContain(TEST_BEARER);
+  });
+});

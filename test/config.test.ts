@@ -1,0 +1,106 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { UserError } from '../src/errors.js';
+import { EMPTY_DIR } from './support/stack.js';
+
+const LIVE = {
+  DUO_OIDC_ISSUER: 'https://sso-abc.sso.duosecurity.com/oauth2/DIAPP',
+  DUO_CLIENT_ID: 'DICLIENT',
+  DUO_CLIENT_SECRET: 'client-secret-value',
+  DUO_AUTH_HOST: 'api-1234abcd.duosecurity.com',
+  DUO_AUTH_IKEY: 'DIIKEY',
+  DUO_AUTH_SKEY: 'skey-secret-value',
+  DUO_STEPUP_USERNAME: 'alice',
+  HOOK_BEARER_TOKEN: 'bearer-secret-value-long-enough',
+};
+
+const load = (env: Record<string, string>, flags = {}, cwd = EMPTY_DIR) => loadConfig({ env, cwd, flags });
+const failure = (fn: () => unknown): UserError => {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof UserError) return error;
+    throw error;
+  }
+  throw new Error('expected a UserError');
+};
+
+describe('mode selection', () => {
+  it('is local, and says why, with no Duo settings', () => {
+    const config = load({});
+    expect(config.mode).toBe('local');
+    expect(config.modeReason).toMatch(/no Duo account/);
+    expect(config.hookBearerGenerated).toBe(true);
+  });
+
+  it('is live when the issuer and the Auth API host are set', () => {
+    const config = load(LIVE);
+    expect(config.mode).toBe('live');
+    expect(config.duo.authApiUrl).toBe('https://api-1234abcd.duosecurity.com');
+  });
+
+  it('stays local with partial settings and names them', () => {
+    const config = load({ DUO_AUTH_HOST: LIVE.DUO_AUTH_HOST });
+    expect(config.mode).toBe('local');
+    expect(config.modeReason).toMatch(/only DUO_AUTH_HOST/);
+  });
+
+  it('follows --local over a full live configuration, and DUO_ARCADE_MODE', () => {
+    expect(load(LIVE, { mode: 'local' }).mode).toBe('local');
+    expect(load({ ...LIVE, DUO_ARCADE_MODE: 'local' }).modeReason).toBe('DUO_ARCADE_MODE=local');
+  });
+
+  it('names every missing live variable at once', () => {
+    const error = failure(() => load({}, { mode: 'live' }));
+    for (const name of ['DUO_OIDC_ISSUER', 'DUO_CLIENT_ID', 'DUO_CLIENT_SECRET', 'DUO_AUTH_HOST', 'DUO_AUTH_IKEY', 'DUO_AUTH_SKEY', 'HOOK_BEARER_TOKEN']) {
+      expect(error.message).toContain(name);
+    }
+  });
+});
+
+describe('invalid values', () => {
+  it('rejects a malformed issuer, a non-Duo host in live mode and a non-numeric port in one error', () => {
+    const error = failure(() => load({ ...LIVE, DUO_OIDC_ISSUER: 'not a url', DUO_AUTH_HOST: 'example.com', PORT: 'eighty' }));
+    expect(error.message).toContain('DUO_OIDC_ISSUER="not a url" is not a URL');
+    expect(error.message).toContain('DUO_AUTH_HOST="example.com" is not a Duo API hostname');
+    expect(error.message).toContain('PORT="eighty" is not a port number');
+  });
+
+  it('accepts plain http only on loopback', () => {
+    expect(() => load({ ...LIVE, DUO_OIDC_ISSUER: 'http://127.0.0.1:9000/oauth2/x', DUO_AUTH_HOST: 'http://127.0.0.1:9000' })).not.toThrow();
+    expect(failure(() => load({ ...LIVE, DUO_OIDC_ISSUER: 'http://duo.example.com/x' })).message).toMatch(/must use https/);
+  });
+
+  it('rejects a --port that is not a number as a usage error (exit 2)', () => {
+    expect(failure(() => load({}, { port: 'abc' })).exitCode).toBe(2);
+  });
+
+  it('bounds HOOK_TIMEOUT_MS by Arcade’s 30 s maximum', () => {
+    expect(failure(() => load({ HOOK_TIMEOUT_MS: '45000' })).message).toMatch(/30 s/);
+    expect(load({ HOOK_TIMEOUT_MS: '10000' }).hookTimeoutMs).toBe(10_000);
+  });
+
+  it('rejects unknown switch values', () => {
+    expect(failure(() => load({ STEPUP_DEV_MODE: 'maybe' })).message).toMatch(/STEPUP_DEV_MODE/);
+    expect(failure(() => load({ DEV_ALLOW_INSECURE: 'sure' })).message).toMatch(/DEV_ALLOW_INSECURE/);
+  });
+
+  it('never echoes a secret in an error', () => {
+    const error = failure(() => load({ ...LIVE, PORT: 'x' }));
+    for (const secret of [LIVE.DUO_CLIENT_SECRET, LIVE.DUO_AUTH_SKEY, LIVE.HOOK_BEARER_TOKEN]) expect(error.message).not.toContain(secret);
+  });
+});
+
+describe('.env', () => {
+  it('is read from the working directory, and the environment wins', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duo-arcade-env-'));
+    writeFileSync(join(dir, '.env'), 'SENSITIVE_QUERY_TERMS=secret,project-x\nDUO_STEPUP_USERNAME=from-file\n');
+    const config = load({ DUO_STEPUP_USERNAME: 'from-env' }, {}, dir);
+    expect(config.sensitiveTerms).toEqual(['secret', 'project-x']);
+    expect(config.duo.stepupUsername).toBe('from-env');
+    expect(config.envFile).toBe(join(dir, '.env'));
+  });
+});
