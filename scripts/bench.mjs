@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// Measures what a presenter feels: the whole demo's wall time and the hook's latency, on loopback.
+// Speed lives here, not in the tests. Run with `npm run bench` (it builds first).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Chalk } from 'chalk';
+import { main } from '../dist/cli.js';
+import { loadConfig } from '../dist/config.js';
+import { startStack } from '../dist/stack.js';
+
+const cwd = mkdtempSync(join(tmpdir(), 'duo-arcade-bench-'));
+const bearer = 'bench-bearer-0123456789';
+const quiet = () => ({ stdout: new PassThrough().resume(), stderr: new PassThrough().resume(), stdin: new PassThrough(), env: { HOOK_BEARER_TOKEN: bearer }, cwd, colour: new Chalk({ level: 0 }), interactive: false });
+
+function stats(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  return { n: sorted.length, p50: +at(0.5).toFixed(2), p95: +at(0.95).toFixed(2), max: +sorted.at(-1).toFixed(2) };
+}
+
+const demoRuns = [];
+for (let i = 0; i < 5; i++) {
+  const started = performance.now();
+  const code = await main(['node', 'duo-arcade', 'demo', '--yes'], quiet());
+  if (code !== 0) throw new Error(`demo exited ${code}`);
+  demoRuns.push(performance.now() - started);
+}
+
+const stack = await startStack(loadConfig({ env: { HOOK_BEARER_TOKEN: bearer }, cwd, flags: { mode: 'local', port: 0 } }));
+const call = async (inputs) => {
+  const started = performance.now();
+  const response = await fetch(stack.hookUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+    body: JSON.stringify({ execution_id: 'bench', tool: { name: 'ListContacts', toolkit: 'DuoCrm', version: '1.0.0' }, inputs, context: { user_id: 'bench' } }),
+  });
+  const body = await response.json();
+  return { ms: performance.now() - started, body };
+};
+const plain = [];
+for (let i = 0; i < 500; i++) plain.push((await call({ query: `customer ${i}` })).ms);
+stack.emulator.phone.setPolicy('approve');
+const pushed = [];
+for (let i = 0; i < 50; i++) {
+  const { ms, body } = await call({ query: 'defence' });
+  if (body.code !== 'OK') throw new Error(`unexpected ${JSON.stringify(body)}`);
+  pushed.push(ms);
+}
+await stack.close();
+
+const report = {
+  node: process.version,
+  demoWallMs: stats(demoRuns),
+  hookNonSensitiveMs: stats(plain),
+  hookSensitiveApprovedMs: stats(pushed),
+};
+console.log(JSON.stringify(report, null, 2));
