@@ -62,15 +62,16 @@ export class DuoPushStepUp implements StepUp {
       reason: 'Duo approval timed out: nobody approved the push in time. Ask the user to approve it on their phone and try again.',
       txid,
     });
+    // Every Duo call carries the deadline, so nothing is left waiting once we have answered.
+    const within = { signal: deadline };
     let txid: string | undefined;
     try {
-      const preauth = await withDeadline(this.client.preauth({ username: request.username }), deadline);
-      if (preauth === ABORTED) return timedOut();
+      const preauth = await this.client.preauth({ username: request.username }, within);
       const refused = checkPreauth(preauth, request.username);
       if (refused) return refused;
 
-      const started = await withDeadline(
-        this.client.auth({
+      const started = await this.client.auth(
+        {
           username: request.username,
           factor: 'push',
           device: 'auto',
@@ -78,51 +79,25 @@ export class DuoPushStepUp implements StepUp {
           type: request.title,
           displayUsername: request.username,
           pushinfo: request.pushinfo,
-        }),
-        deadline,
+        },
+        within,
       );
-      if (started === ABORTED) return timedOut();
-      if (!('txid' in started)) return mapResult(started);
       txid = started.txid;
       onPushed?.(txid);
 
       // auth_status long-polls: each call returns when the state changes (or the server's own wait ends).
       while (!deadline.aborted) {
-        const status = await withDeadline(this.client.authStatus(txid), deadline);
-        if (status === ABORTED) break;
+        const status = await this.client.authStatus(txid, within);
         if (status.result !== 'waiting') return { ...mapResult(status), txid };
         // A server that answers "waiting" at once must not be hammered.
-        await delay(250, undefined, { signal: deadline }).catch(() => undefined);
+        await delay(250, undefined, within).catch(() => undefined);
       }
       return timedOut(txid);
     } catch (error) {
+      if (deadline.aborted) return timedOut(txid);
       return { approved: false, txid, ...describeDuoFailure(error) };
     }
   }
-}
-
-const ABORTED = Symbol('aborted');
-
-function withDeadline<T>(promise: Promise<T>, deadline: AbortSignal): Promise<T | typeof ABORTED> {
-  if (deadline.aborted) {
-    promise.catch(() => undefined);
-    return Promise.resolve(ABORTED);
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve(ABORTED);
-    deadline.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        deadline.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        deadline.removeEventListener('abort', onAbort);
-        if (deadline.aborted) resolve(ABORTED);
-        else reject(error);
-      },
-    );
-  });
 }
 
 interface PreauthLike {
