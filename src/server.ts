@@ -75,6 +75,9 @@ export async function startServer(options: AppOptions & { host: string; port: nu
 function listen(app: Hono, hostname: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname, port }) as Server;
+    // A half-sent request must not hold a connection for Node's default 5 minutes; responses may take ~30 s (a push).
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 15_000;
     server.once('listening', () => resolve(server));
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {

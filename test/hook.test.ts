@@ -75,6 +75,25 @@ describe('hook input validation fails closed', () => {
     });
   }
 
+  it('answers 405 for another method and 404 with CHECK_FAILED for another path under /hooks', async () => {
+    const get = await fetch(stack.hookUrl);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    expect(await get.json()).toMatchObject({ code: 'CHECK_FAILED' });
+    const other = await fetch(`${stack.url}/hooks/post`, { method: 'POST' });
+    expect(other.status).toBe(404);
+    expect(await other.json()).toMatchObject({ code: 'CHECK_FAILED' });
+  });
+
+  it('names a null body without echoing the body back', async () => {
+    const nullBody = await preHook(undefined, { raw: 'null' });
+    expect(((await nullBody.json()) as { error: string }).error).toMatch(/not null/);
+    const broken = await preHook(undefined, { raw: '{"query": "classified-secret-value" x}' });
+    const { error } = (await broken.json()) as { error: string };
+    expect(error).toMatch(/not valid JSON/);
+    expect(error).not.toContain('classified-secret-value');
+  });
+
   it('ignores unknown fields, as the contract asks', async () => {
     expect(await decide({ ...request({ query: 'acme' }), surprise: { nested: true } })).toEqual({ code: 'OK' });
   });
@@ -108,6 +127,30 @@ describe('hook decisions', () => {
     stack.emulator!.phone.setPolicy('deny');
     for (const inputs of [{ filter: { sector: 'MILITARY' } }, { tags: ['x', 'Défense'] }, { query: 'classified docs' }]) {
       expect((await decide(request(inputs))).code).toBe('CHECK_FAILED');
+    }
+  });
+
+  it('steps up when padding hides a term beyond what it can inspect', async () => {
+    stack.emulator!.phone.setPolicy('deny');
+    const padded = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [`k${i}`, 0]));
+    for (const inputs of [{ pad: Array(6000).fill(0), q: { s: 'defence' } }, { ...padded, q: { s: 'military' } }, { pad: Array(6000).fill(0) }]) {
+      expect((await decide(request(inputs))).code).toBe('CHECK_FAILED');
+    }
+  });
+
+  it('steps up when inputs nest deeper than it inspects', async () => {
+    stack.emulator!.phone.setPolicy('deny');
+    let deep: Record<string, unknown> = { q: 'harmless' };
+    for (let i = 0; i < 20; i++) deep = { d: deep };
+    expect((await decide(request(deep))).code).toBe('CHECK_FAILED');
+  });
+
+  it('inspects a "__proto__" key like any other', async () => {
+    stack.emulator!.phone.setPolicy('deny');
+    for (const raw of ['{"__proto__":{"query":"defence"}}', '{"__proto__":"classified"}']) {
+      const body = JSON.stringify(request({})).replace('"inputs":{}', `"inputs":${raw}`);
+      const response = await preHook(undefined, { raw: body });
+      expect(((await response.json()) as { code: string }).code).toBe('CHECK_FAILED');
     }
   });
 

@@ -5,7 +5,7 @@ import { errorMessage } from '../errors.js';
 import { HttpProblem, describeIssues, limitBody, readJsonObject } from '../http/problems.js';
 import { bearerToken } from '../crm/api.js';
 import { PreHookRequest, type PreHookResult } from './contract.js';
-import { findSensitiveInput, isTooComplexToInspect } from './sensitivity.js';
+import { inspectInputs } from './sensitivity.js';
 import type { StepUp, StepUpOutcome } from './stepup.js';
 
 export interface HookOptions {
@@ -46,7 +46,12 @@ export function createHookApi(options: HookOptions): Hono {
     return c.json(await decide(parsed.data, options));
   });
 
-  app.notFound((c) => c.json({ error: `No hook route ${c.req.method} ${c.req.path}.`, code: 'CHECK_FAILED' }, 404));
+  app.all('/pre', (c) => {
+    c.header('Allow', 'POST');
+    return c.json({ error: `Use POST for ${c.req.path}.`, code: 'CHECK_FAILED' }, 405);
+  });
+  // Mounted sub-apps do not get their own notFound in Hono, so the catch-all is a route.
+  app.all('*', (c) => c.json({ error: `No hook route ${c.req.method} ${c.req.path}: the pre-execution hook is POST /hooks/pre.`, code: 'CHECK_FAILED' }, 404));
   app.onError((error, c) => hookError(c, error, options.events));
   return app;
 }
@@ -70,11 +75,11 @@ async function decide(request: PreHookRequest, options: HookOptions): Promise<Pr
   };
 
   try {
-    const match = findSensitiveInput(request.inputs, options.sensitiveTerms);
-    const tooComplex = !match && isTooComplexToInspect(request.inputs);
-    if (!match && !tooComplex) return finish({ code: 'OK' }, 'not sensitive', { stepUp: false });
+    const verdict = inspectInputs(request.inputs, options.sensitiveTerms);
+    if (verdict.kind === 'clear') return finish({ code: 'OK' }, 'not sensitive', { stepUp: false });
 
-    const matchedTerm = match?.term ?? '(inputs too large to inspect)';
+    const matchedTerm = verdict.kind === 'match' ? verdict.term : `(inputs too complex to inspect: ${verdict.why})`;
+    const shownQuery = verdict.kind === 'match' ? verdict.value : '(inputs too complex to inspect)';
     const deadline = AbortSignal.timeout(Math.max(500, options.timeoutMs - RESPONSE_MARGIN_MS));
     const outcome: StepUpOutcome = await options.stepUp.request(
       {
@@ -84,7 +89,7 @@ async function decide(request: PreHookRequest, options: HookOptions): Promise<Pr
         pushinfo: {
           from: clip(`AI agent${request.context.user_id ? ` for ${request.context.user_id}` : ''}`),
           tool: clip(toolLabel),
-          query: clip(match?.value ?? '(complex input)'),
+          query: clip(shownQuery),
         },
       },
       deadline,
@@ -93,7 +98,7 @@ async function decide(request: PreHookRequest, options: HookOptions): Promise<Pr
           executionId: request.execution_id,
           username: options.stepupUsername,
           txid,
-          pushinfo: { tool: toolLabel, query: clip(match?.value ?? '') },
+          pushinfo: { tool: toolLabel, query: clip(shownQuery) },
         }),
     );
     if (outcome.approved) return finish({ code: 'OK' }, outcome.reason, { matchedTerm, stepUp: true });

@@ -12,7 +12,10 @@ export const PreHookRequest = z.looseObject({
     version: z.string().max(100),
     metadata: z.record(z.string(), z.unknown()).optional(),
   }),
-  inputs: z.record(z.string(), z.unknown()),
+  // Not z.record: it drops a "__proto__" key, and a key the hook never sees could still reach the tool.
+  inputs: z.custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+    message: 'must be an object',
+  }),
   context: z.looseObject({
     user_id: z.string().max(500).optional(),
     authorization: z

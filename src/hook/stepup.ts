@@ -57,11 +57,10 @@ export class DuoPushStepUp implements StepUp {
   }
 
   async request(request: StepUpRequest, deadline: AbortSignal, onPushed?: (txid: string) => void): Promise<StepUpOutcome> {
-    const timedOut = (txid?: string): StepUpOutcome => ({
-      approved: false,
-      reason: 'Duo approval timed out: nobody approved the push in time. Ask the user to approve it on their phone and try again.',
-      txid,
-    });
+    const timedOut = (txid?: string): StepUpOutcome =>
+      txid
+        ? { approved: false, reason: 'Duo approval timed out: nobody approved the push in time. Ask the user to approve it on their phone and try again.', txid }
+        : { approved: false, reason: 'Duo approval timed out: Duo did not answer in time, so no push was sent and the request was refused.', operatorDetail: 'Duo Auth API did not answer before the hook deadline' };
     // Every Duo call carries the deadline, so nothing is left waiting once we have answered.
     const within = { signal: deadline };
     let txid: string | undefined;

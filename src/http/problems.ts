@@ -27,19 +27,27 @@ export function limitBody(maxBytes = MAX_JSON_BODY_BYTES, extra: Record<string, 
 /** Parses a JSON object body, naming what is wrong when it is not one. */
 export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
   const type = c.req.header('content-type') ?? '';
-  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+  if (!/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type)) {
     throw new HttpProblem(415, 'unsupported_media_type', `Send the body as JSON with "Content-Type: application/json" (got "${type || 'none'}").`);
   }
-  const text = await c.req.text();
+  let text: string;
+  try {
+    text = await c.req.text();
+  } catch {
+    throw new HttpProblem(400, 'incomplete_body', 'The request body was cut off before it was complete.');
+  }
   if (text.trim() === '') throw new HttpProblem(400, 'invalid_json', 'Request body is empty: expected a JSON object.');
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new HttpProblem(400, 'invalid_json', `Request body is not valid JSON: ${(error as Error).message}`);
+    // The parser's message quotes the body; say where it broke instead.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new HttpProblem(400, 'invalid_json', `Request body is not valid JSON${position ? ` (error at byte ${position})` : ''}.`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new HttpProblem(400, 'invalid_json', `Request body must be a JSON object, not ${Array.isArray(value) ? 'an array' : typeof value}.`);
+    const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    throw new HttpProblem(400, 'invalid_json', `Request body must be a JSON object, not ${kind}.`);
   }
   return value as Record<string, unknown>;
 }
