@@ -46,7 +46,8 @@ function reportError(error: unknown, term: Terminal): number {
   const c = term.colour;
   if (error instanceof CommanderError) {
     // Help and version are successful exits; everything else commander rejects is a usage error.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+    // `--help` and `--version` succeed; help shown because no command was given is a usage error.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
     return 2;
   }
   if (error instanceof UserError) {

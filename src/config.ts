@@ -167,7 +167,7 @@ export function loadConfig(options: { env: Env; cwd: string; flags?: ConfigFlags
       ['DUO_STEPUP_USERNAME', get('DUO_STEPUP_USERNAME')],
     ];
     const missing = required.filter(([, value]) => !value).map(([name]) => name);
-    if (missing.length > 0) problems.push(`Live mode needs ${missing.join(', ')} (set them in .env or the environment).`);
+    if (missing.length > 0) problems.push(`Live mode needs ${missing.join(', ')} (set ${missing.length === 1 ? 'it' : 'them'} in .env or the environment).`);
   }
 
   if (problems.length > 0) {

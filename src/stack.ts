@@ -27,6 +27,9 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** Shorter bearers are guessable; `openssl rand -hex 32` gives 64. */
+const MIN_BEARER_LENGTH = 24;
+
 export interface StackOptions {
   /** Extra emulator settings (tests shorten the push lifetime, the demo sets the phone's policy). */
   emulator?: Omit<EmulatorOptions, 'ikey' | 'skey' | 'clientId' | 'clientSecret'>;
@@ -58,6 +61,10 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
     duo.clientId = emulator.credentials.clientId;
     duo.clientSecret = emulator.credentials.clientSecret;
     duo.introspectionUrl = undefined;
+  }
+
+  if (!config.hookBearerGenerated && config.hookBearerToken.length < MIN_BEARER_LENGTH) {
+    warnings.push(`HOOK_BEARER_TOKEN is only ${config.hookBearerToken.length} characters: anyone who guesses it can call the hook. Use \`openssl rand -hex 32\`.`);
   }
 
   try {

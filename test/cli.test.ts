@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { main } from '../src/cli.js';
+import { serve } from '../src/commands/serve.js';
 import { colourLevel } from '../src/ui/terminal.js';
 import { VERSION } from '../src/version.js';
 import { EMPTY_DIR, TEST_BEARER, captureTerminal } from './support/stack.js';
@@ -26,7 +29,7 @@ describe('demo', () => {
       expect(err).toContain(text);
     }
     expect(err).toMatch(/3 scenarios, 11 steps, all as expected/);
-    expect(err).toMatch(/mode +local — no Duo account is configured/);
+    expect(err).toMatch(/mode +local — no Duo account is needed/);
   });
 
   it('never prints a secret, even ones the user configured', async () => {
@@ -43,6 +46,40 @@ describe('demo', () => {
   it('uses no colour when the terminal has none, and colour when asked', async () => {
     expect((await run(['scenario', 'list', '--yes'])).err).not.toMatch(ANSI);
     expect((await run(['scenario', 'list', '--yes'], {}, 1)).err).toMatch(ANSI);
+  });
+});
+
+describe('demo with a live .env', () => {
+  it('still plays offline on the emulator and says why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duo-arcade-live-env-'));
+    writeFileSync(
+      join(dir, '.env'),
+      ['DUO_OIDC_ISSUER=https://sso-abc.sso.duosecurity.com/oauth2/DIAPP', 'DUO_AUTH_HOST=api-1234abcd.duosecurity.com', 'DUO_STEPUP_USERNAME=alice', ''].join('\n'),
+    );
+    const term = captureTerminal();
+    const code = await main(['node', 'duo-arcade', 'demo', '--yes'], { ...term, cwd: dir });
+    expect(code).toBe(0);
+    expect(term.err()).toMatch(/mode +local — scenarios always play on the embedded Duo emulator/);
+  });
+});
+
+describe('serve in-process', () => {
+  it('answers pushes as --phone says and stops cleanly', async () => {
+    const term = captureTerminal();
+    const stop = new AbortController();
+    const running = serve(term, { json: true, port: '0', local: true, phone: 'deny' }, stop.signal);
+    while (!term.out().includes('\n')) await new Promise((r) => setTimeout(r, 20));
+    const ready = JSON.parse(term.out()) as { hookUrl: string };
+    const response = await fetch(ready.hookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BEARER}` },
+      body: JSON.stringify({ execution_id: 'e1', tool: { name: 'ListContacts', toolkit: 'DuoCrm', version: '1' }, inputs: { query: 'defence' }, context: {} }),
+    });
+    expect(await response.json()).toMatchObject({ code: 'CHECK_FAILED' });
+    stop.abort();
+    expect(await running).toBe(0);
+    expect(term.err()).toMatch(/phone +the virtual phone answers every push "deny"/);
+    expect(term.err()).toMatch(/hook +CHECK_FAILED +DuoCrm\.ListContacts/);
   });
 });
 
@@ -70,11 +107,25 @@ describe('usage', () => {
   it('exits 2 for an unknown command, an unknown flag, or conflicting flags', async () => {
     expect((await run(['fly'])).code).toBe(2);
     expect((await run(['demo', '--colour'])).code).toBe(2);
-    const conflict = await run(['demo', '--local', '--live']);
+    const conflict = await run(['serve', '--local', '--live']);
     expect(conflict.code).toBe(2);
     expect(conflict.err).toContain('--local and --live cannot be used together');
     expect((await run(['demo', '--approve', '--deny'])).code).toBe(2);
     expect((await run(['serve', '--port', 'abc'])).code).toBe(2);
+    expect((await run(['serve', '--phone', 'maybe'])).code).toBe(2);
+  });
+
+  it('prints help on stderr with exit 2 when no command is given', async () => {
+    const { code, err, out } = await run([]);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toContain('Usage: duo-arcade');
+  });
+
+  it('refuses --live for scripted scenarios with exit 2 and says what to do', async () => {
+    const { code, err } = await run(['demo', '--live']);
+    expect(code).toBe(2);
+    expect(err).toMatch(/Drop --live to play offline/);
   });
 
   it('says doctor is not implemented yet, with exit 2', async () => {

@@ -63,6 +63,20 @@ describe('MCP server', () => {
     }
   });
 
+  it('refuses a made-up token before the hook, so it cannot make the phone buzz', async () => {
+    const before = stack.emulator!.phone.history.length;
+    const agent = new Agent(stack.mcpUrl);
+    agent.setToken('made-up-token');
+    try {
+      const outcome = await agent.call('list_contacts', { query: 'defence' });
+      expect(outcome).toMatchObject({ kind: 'error', status: 401 });
+      expect(outcome.text).toMatch(/Sign in with Duo again/);
+      expect(stack.emulator!.phone.history.length).toBe(before);
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('lets the CRM’s 403 through as a tool error when the scope is missing', async () => {
     const limited = await signIn(stack, ['openid', 'crm.contacts.read']);
     const agent = new Agent(stack.mcpUrl);

@@ -45,10 +45,18 @@ describe('built-in scenarios', () => {
     expect(err).toContain('Riley Vance');
   });
 
-  it('fails with exit 1 and says which expectation broke when --deny overrides the script', async () => {
+  it('follows the actual answer when --deny overrides the script: the agent is stopped and reveals nothing', async () => {
     const { code, err } = await run(['scenario', 'defence', '--yes', '--deny']);
-    expect(code).toBe(1);
-    expect(err).toMatch(/expected outcome "success" but got "denied"/);
+    expect(code).toBe(0);
+    expect(err).toMatch(/the push was denied instead of approved/);
+    expect(err).toContain('result does not reveal “Riley Vance”');
+    expect(err).not.toMatch(/hook +› OK/);
+  });
+
+  it('follows the actual answer when --approve overrides a scripted deny', async () => {
+    const { code, err } = await run(['scenario', 'defence', '--yes', '--approve']);
+    expect(code).toBe(0);
+    expect(err).toMatch(/the push was approved instead of denied/);
   });
 
   it('lists the scenarios on stdout with no name, --list or ls', async () => {
@@ -87,8 +95,30 @@ describe('scenario files are validated on load', () => {
     expect(err).not.toMatch(/\n\s+at /);
   });
 
-  it('reports a YAML syntax error clearly', () => {
-    expect(() => parseScenario('name: [unclosed', 'broken.yaml')).toThrow(/broken\.yaml is not valid YAML/);
+  it('reports a YAML syntax error with its line', () => {
+    expect(() => parseScenario('name: x\ntitle: [unclosed\n', 'broken.yaml')).toThrow(/broken\.yaml is not valid YAML \(line \d+, column \d+\)/);
+  });
+
+  it('reports a JSON syntax error as JSON, with its line', () => {
+    expect(() => parseScenario('{\n "name": "x",\n}', 'broken.json')).toThrow(/broken\.json is not valid JSON \(line 3\)/);
+  });
+
+  it('says a missing field is required, where it belongs', () => {
+    expect(() => parseScenario('title: T\nsummary: S\nsteps:\n  - title: a\n    call: { tool: list_deals }\n', 'missing.yaml')).toThrow(
+      /name \(line 1\): is required[\s\S]*steps\[0\]\.expect \(line 4\): is required/,
+    );
+  });
+
+  it('loads an existing file whatever its extension, and gives exit 2 for a missing one', async () => {
+    const path = scenarioFile('mini.txt', ['name: mini', 'title: Mini', 'summary: S', 'steps:', '  - title: deals', '    call: { tool: list_deals }', '    expect: { outcome: success }', ''].join('\n'));
+    expect((await run(['scenario', path, '--yes'])).code).toBe(0);
+    const missing = await run(['scenario', join(dir, 'nope.yaml'), '--yes']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('Scenario file not found');
+  });
+
+  it('refuses a name together with --list (exit 2)', async () => {
+    expect((await run(['scenario', '--list', 'defence'])).code).toBe(2);
   });
 
   it('accepts JSON files', async () => {

@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { listBuiltInScenarios } from '../scenarios/loader.js';
 import { playScenarios } from '../scenarios/play.js';
 import type { Terminal } from '../ui/terminal.js';
-import { configFromOptions, withInterrupt, type ModeOptions } from './shared.js';
+import { scenarioConfig, withInterrupt, type ModeOptions } from './shared.js';
 
 export interface PlayFlags extends ModeOptions {
   yes?: boolean;
@@ -20,7 +20,7 @@ export function addPlayOptions(command: Command): Command {
     .option('--json', 'print the results as JSON on stdout')
     .option('-p, --port <port>', 'port for the local server (default: a free one)')
     .option('--local', 'use the embedded Duo emulator (the default without a Duo account)')
-    .option('--live', 'use the real Duo tenant (not supported for scripted scenarios yet)');
+    .option('--live', 'refused: scenarios revoke scopes and answer pushes, which only the emulator allows');
 }
 
 export function registerDemo(program: Command, term: Terminal, setExit: (code: number) => void): void {
@@ -40,7 +40,7 @@ export function playTerminal(term: Terminal, options: PlayFlags): Terminal {
 
 export async function demo(term: Terminal, options: PlayFlags): Promise<number> {
   const answer = phoneOverride(options);
-  const config = configFromOptions(term, options, { port: '0' });
+  const config = scenarioConfig(term, options);
   const scenarios = listBuiltInScenarios();
   return withInterrupt((interrupt) =>
     playScenarios(scenarios, {

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { listBuiltInScenarios, resolveScenario } from '../scenarios/loader.js';
 import { playScenarios } from '../scenarios/play.js';
+import { UsageError } from '../errors.js';
 import type { Terminal } from '../ui/terminal.js';
 import { addPlayOptions, phoneOverride, playTerminal, type PlayFlags } from './demo.js';
-import { configFromOptions, withInterrupt } from './shared.js';
+import { scenarioConfig, withInterrupt } from './shared.js';
 
 export function registerScenario(program: Command, term: Terminal, setExit: (code: number) => void): void {
   addPlayOptions(
@@ -20,10 +21,11 @@ export function registerScenario(program: Command, term: Terminal, setExit: (cod
  * or `scenario ls`.
  */
 export async function scenario(term: Terminal, name: string | undefined, options: PlayFlags & { list?: boolean }): Promise<number> {
+  if (options.list && name !== undefined) throw new UsageError(`--list lists the scenarios; it does not take a name ("${name}").`, `Run \`duo-arcade scenario ${name}\` to play it.`);
   if (options.list || name === undefined || name === 'ls') return listScenarios(term, options.json ?? false);
   const answer = phoneOverride(options);
   const chosen = resolveScenario(name, term.cwd);
-  const config = configFromOptions(term, options, { port: '0' });
+  const config = scenarioConfig(term, options);
   return withInterrupt((interrupt) =>
     playScenarios([chosen], { term: playTerminal(term, options), config, answer, json: options.json, title: `duo-arcade scenario ${chosen.name}`, interrupt }),
   );

@@ -1,4 +1,5 @@
-import { loadConfig, parseModeFlags, type Config, type ConfigFlags } from '../config.js';
+import { loadConfig, parseModeFlags, readEnv, type Config, type ConfigFlags } from '../config.js';
+import { UsageError } from '../errors.js';
 import type { Terminal } from '../ui/terminal.js';
 
 export interface ModeOptions {
@@ -20,6 +21,32 @@ export function configFromOptions(term: Terminal, options: ModeOptions, defaults
   });
 }
 
+/**
+ * Scenarios play on the embedded emulator: they revoke scopes and answer pushes, which only a local Duo allows.
+ * A live .env (kept for `serve`) therefore does not switch `demo` to live; an explicit --live is refused.
+ */
+export function scenarioConfig(term: Terminal, options: ModeOptions): Config {
+  if (options.live || term.env.DUO_ARCADE_MODE?.trim().toLowerCase() === 'live') {
+    throw new UsageError(
+      `Scenarios play on the embedded Duo emulator: they revoke scopes and answer pushes, which a real tenant does not let a script do.`,
+      `Drop ${options.live ? '--live' : 'DUO_ARCADE_MODE=live'} to play offline, or run \`duo-arcade serve --live\` and drive the agent from Arcade.`,
+    );
+  }
+  const config = loadConfig({ env: term.env, cwd: term.cwd, flags: { mode: 'local', port: options.port ?? '0', host: options.host } });
+  const { env } = readEnv(term.env, term.cwd);
+  const liveSettings = ['DUO_OIDC_ISSUER', 'DUO_AUTH_HOST'].some((name) => Boolean(env[name]?.trim()));
+  return {
+    ...config,
+    // The scripts speak of the emulator's demo user; a live push user does not exist there.
+    duo: { ...config.duo, stepupUsername: 'demouser' },
+    modeReason: options.local
+      ? '--local was given'
+      : liveSettings
+        ? 'scenarios always play on the embedded Duo emulator (your live Duo settings are for `serve`)'
+        : 'no Duo account is needed: the embedded Duo emulator stands in',
+  };
+}
+
 /** Resolves on the first SIGINT/SIGTERM (or when `signal` aborts), and stops listening afterwards. */
 export function untilSignal(signal?: AbortSignal): Promise<NodeJS.Signals | 'abort'> {
   return new Promise((resolve) => {
@@ -38,10 +65,13 @@ export function untilSignal(signal?: AbortSignal): Promise<NodeJS.Signals | 'abo
   });
 }
 
-/** Aborts the controller on SIGINT/SIGTERM while `run` is in progress. */
+/** Aborts the controller on SIGINT/SIGTERM while `run` is in progress; a second signal quits at once. */
 export async function withInterrupt<T>(run: (interrupt: AbortController) => Promise<T>): Promise<T> {
   const interrupt = new AbortController();
-  const onSignal = () => interrupt.abort();
+  const onSignal = () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    interrupt.abort();
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {

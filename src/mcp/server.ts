@@ -4,7 +4,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { CrmClient, CrmError } from '../crm/client.js';
 import { bearerToken } from '../crm/api.js';
-import type { TokenValidator } from '../crm/token-validator.js';
+import { InvalidTokenError, type TokenValidator } from '../crm/token-validator.js';
 import type { StackEvents } from '../events.js';
 import { errorMessage } from '../errors.js';
 import { TOOLKIT, TOOLS, type CrmTool } from '../tools.js';
@@ -65,7 +65,13 @@ async function runTool(tool: CrmTool, args: Record<string, unknown>, token: stri
       status: 401,
     });
   }
+  // Like Arcade, check the user's authorization (layer 1) before the hook (layer 2): a made-up token must not
+  // be able to make anyone's phone buzz.
   const caller = await identify(token, options.validator);
+  if ('failure' in caller) {
+    options.events.emit('tool.result', { tool: tool.name, ok: false, status: caller.status, message: caller.failure });
+    return errorResult(caller.failure, { kind: 'unauthorized', status: caller.status });
+  }
   const decision = await options.gate.check(tool, args, caller);
   if (!decision.allowed) {
     options.events.emit('tool.result', { tool: tool.name, ok: false, denied: true, message: decision.message });
@@ -91,14 +97,15 @@ function parseInputs(tool: CrmTool, inputs: Record<string, unknown>): Record<str
   return z.object(tool.inputShape).parse(inputs);
 }
 
-/** Who is calling, as Arcade would put it in the hook's context. An invalid token is left for the CRM to reject. */
-async function identify(token: string, validator: TokenValidator): Promise<CallerIdentity> {
+/** Who is calling, as Arcade would put it in the hook's context, or why the token cannot be used. */
+async function identify(token: string, validator: TokenValidator): Promise<CallerIdentity | { failure: string; status: number }> {
   try {
     const grant = await validator.validate(token);
     const userId = grant.username ?? grant.subject;
     return { userId, scopes: [...grant.scopes], userInfo: userId ? { sub: grant.subject ?? userId, preferred_username: userId } : undefined };
-  } catch {
-    return { scopes: [] };
+  } catch (error) {
+    if (error instanceof InvalidTokenError) return { failure: `The Duo access token was refused: ${error.message} Sign in with Duo again.`, status: 401 };
+    return { failure: `The Duo access token cannot be checked right now, so the tool did not run: ${errorMessage(error)}`, status: 503 };
   }
 }
 

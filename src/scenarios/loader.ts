@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
@@ -22,18 +22,16 @@ export function listBuiltInScenarios(): Scenario[] {
 
 /** A built-in name (`defence`) or a path to a YAML/JSON file. */
 export function resolveScenario(nameOrPath: string, cwd: string): Scenario {
+  const asPath = resolve(cwd, nameOrPath);
   const looksLikePath = /[\\/]/.test(nameOrPath) || EXTENSIONS.includes(extname(nameOrPath));
-  if (looksLikePath) {
-    const path = resolve(cwd, nameOrPath);
-    if (!existsSync(path)) throw new ScenarioFileError(`Scenario file not found: ${path}`);
-    return loadScenarioFile(path);
-  }
+  if (existsSync(asPath) && statSync(asPath).isFile()) return loadScenarioFile(asPath);
+  if (looksLikePath) throw new ScenarioFileError(`Scenario file not found: ${asPath}`, 'Check the path, or pass a built-in name: list, defence, revoke.', 2);
   for (const ext of EXTENSIONS) {
     const path = resolve(BUILT_IN_DIR, `${nameOrPath}${ext}`);
     if (existsSync(path)) return loadScenarioFile(path);
   }
   const known = listBuiltInScenarios().map((s) => s.name);
-  throw new ScenarioFileError(`There is no scenario called "${nameOrPath}".`, `Built-in scenarios: ${known.join(', ')}. Or pass a path to a .yaml file.`, 2);
+  throw new ScenarioFileError(`There is no scenario called "${nameOrPath}".`, `Built-in scenarios: ${known.join(', ')}. Or pass the path of a .yaml or .json file.`, 2);
 }
 
 export function loadScenarioFile(path: string): Scenario {
@@ -48,21 +46,42 @@ export function loadScenarioFile(path: string): Scenario {
 
 /** Parses YAML (JSON is YAML too) and validates it, naming every wrong field with its line when we know it. */
 export function parseScenario(text: string, source: string): Scenario {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (extname(source) === '.json') {
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      const position = /position (\d+)/.exec((error as Error).message)?.[1];
+      const where = position ? ` (line ${lineOf(text, Number(position))})` : '';
+      throw new ScenarioFileError(`${basename(source)} is not valid JSON${where}.`, `Fix the syntax in ${source}.`);
+    }
+  }
+  const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
-    throw new ScenarioFileError(`${basename(source)} is not valid YAML/JSON: ${first.message.split('\n')[0]}`, `Fix the syntax in ${source}.`);
+    const where = first.linePos ? ` (line ${first.linePos[0].line}, column ${first.linePos[0].col})` : '';
+    // The library's first line repeats the position after "at line …"; keep only the words.
+    const words = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?\s*$/, '').replace(/:\s*$/, '');
+    throw new ScenarioFileError(`${basename(source)} is not valid YAML${where}: ${words}`, `Fix the syntax in ${source}.`);
   }
   const result = Scenario.safeParse(doc.toJS());
   if (result.success) return result.data;
   const lines = result.error.issues.slice(0, 10).map((issue) => {
     const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-    const node = doc.getIn(issue.path as Array<string | number>, true) as { range?: [number, number] } | undefined;
-    const line = node?.range ? ` (line ${lineOf(text, node.range[0])})` : '';
-    return `  • ${path || '(top level)'}${line}: ${issue.message}`;
+    const line = nearestLine(doc, issue.path as Array<string | number>, text);
+    const message = /received undefined$/.test(issue.message) ? 'is required' : issue.message;
+    return `  • ${path || '(top level)'}${line}: ${message}`;
   });
   const more = result.error.issues.length > 10 ? `\n  … and ${result.error.issues.length - 10} more` : '';
   throw new ScenarioFileError(`${basename(source)} is not a valid scenario:\n${lines.join('\n')}${more}`, `Fix the fields above in ${source}.`);
+}
+
+/** The line of the field, or of its closest parent that exists (a missing field is reported where it belongs). */
+function nearestLine(doc: ReturnType<typeof parseDocument>, path: Array<string | number>, text: string): string {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = (depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true)) as { range?: [number, number] } | null | undefined;
+    if (node?.range) return ` (line ${lineOf(text, node.range[0])})`;
+  }
+  return '';
 }
 
 function lineOf(text: string, offset: number): number {

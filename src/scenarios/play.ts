@@ -29,12 +29,6 @@ const DEMO_PUSH_LIFETIME_MS = 60_000;
 /** Starts the stack, signs the demo user in, plays the scenarios in order, and reports. Returns the exit code. */
 export async function playScenarios(scenarios: Scenario[], options: PlayOptions): Promise<number> {
   const { term, config } = options;
-  if (config.mode === 'live') {
-    throw new UserError(
-      'Scenarios play against the embedded Duo emulator; live mode is played through Arcade.',
-      'Run `duo-arcade demo` (offline), or `duo-arcade serve --live` and drive the agent from Arcade.',
-    );
-  }
   const narrator = new Narrator(term);
   const started = performance.now();
   const stack = await startStack({ ...config, port: config.port }, { emulator: { pushLifetimeMs: DEMO_PUSH_LIFETIME_MS } });
@@ -84,10 +78,11 @@ export async function playScenarios(scenarios: Scenario[], options: PlayOptions)
 
     const elapsed = performance.now() - started;
     const stepCount = results.reduce((n, r) => n + r.steps.length, 0);
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
     const failed = results.filter((r) => !r.passed);
     const interrupted = options.interrupt.signal.aborted;
     if (failed.length === 0 && !interrupted) {
-      narrator.line(term.colour.green.bold(`✓ ${results.length} scenario${results.length === 1 ? '' : 's'}, ${stepCount} steps, all as expected in ${formatMs(elapsed)}.`));
+      narrator.line(term.colour.green.bold(`✓ ${plural(results.length, 'scenario')}, ${plural(stepCount, 'step')}, all as expected in ${formatMs(elapsed)}.`));
     } else if (interrupted) {
       narrator.line(term.colour.yellow('Interrupted.'));
     } else {
@@ -96,7 +91,7 @@ export async function playScenarios(scenarios: Scenario[], options: PlayOptions)
           narrator.line(term.colour.red(`✗ ${result.name} › ${step.title}: ${step.failures.join('; ')}`));
         }
       }
-      narrator.line(term.colour.red.bold(`${failed.length} of ${results.length} scenario${results.length === 1 ? '' : 's'} did not go as expected.`));
+      narrator.line(term.colour.red.bold(`${failed.length} of ${plural(results.length, 'scenario')} did not go as expected.`));
     }
     if (options.json) {
       term.stdout.write(`${JSON.stringify({ ok: failed.length === 0 && !interrupted, mode: stack.mode, durationMs: Math.round(elapsed), scenarios: results })}\n`);
@@ -117,15 +112,15 @@ function bannerLines(stack: Stack, config: Config, options: PlayOptions) {
     ['server', `${stack.url}  (CRM /api · hook /hooks/pre · MCP /mcp)`],
     ['tokens', stack.tokenValidation],
     ['step-up', stack.stepUp],
-    ['phone', options.answer ? `every push is answered "${options.answer}" (--${options.answer})` : options.term.interactive ? 'you answer each push here' : 'pushes are answered as each scenario says'],
+    ['phone', options.answer ? `every push is answered "${options.answer}" (--${options.answer})` : options.term.interactive ? 'you answer each push here (Ctrl+C stops the demo)' : 'pushes are answered as each scenario says'],
   ];
   return { title: options.title, facts, warnings: stack.warnings };
 }
 
 function phoneDriver(term: Terminal, interrupt: AbortController, override?: 'approve' | 'deny'): PhoneDriver {
   return async (_push, scripted, signal) => {
-    if (override) return { answer: override, how: `(--${override})` };
-    if (!term.interactive) return { answer: scripted, how: '(as scripted)' };
+    if (override) return { answer: override, by: 'flag' };
+    if (!term.interactive) return { answer: scripted, by: 'script' };
     try {
       const answer = await select<PhoneAnswer>(
         {
@@ -139,11 +134,11 @@ function phoneDriver(term: Terminal, interrupt: AbortController, override?: 'app
         },
         { output: term.stderr, input: term.stdin, signal, clearPromptOnDone: true },
       );
-      return { answer, how: '(by you)' };
+      return { answer, by: 'you' };
     } catch (error) {
       // Ctrl+C stops the demo; otherwise the push was settled elsewhere (the hook's deadline passed).
       if (isCtrlC(error)) interrupt.abort();
-      return { answer: 'timeout', how: '(no answer)' };
+      return { answer: 'timeout', by: 'you' };
     }
   };
 }

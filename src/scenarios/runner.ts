@@ -1,13 +1,16 @@
 import type { Agent, ToolOutcome } from '../agent.js';
-import type { PushRequest } from '../emulator/index.js';
+import { DEMO_DEVICE, type PushRequest } from '../emulator/index.js';
 import type { HookDecisionEvent } from '../events.js';
 import { errorMessage } from '../errors.js';
 import type { Stack } from '../stack.js';
 import type { Narrator } from '../ui/narrator.js';
 import { isCallStep, isDuoStep, type CallStep, type Expectation, type PhoneAnswer, type Scenario, type Step } from './schema.js';
 
+/** Who answered a push: the presenter at the keyboard, the scenario's script, or --approve/--deny. */
+export type AnsweredBy = 'you' | 'script' | 'flag';
+
 /** Answers a push on the virtual phone: a human at the keyboard, or the scenario's scripted answer. */
-export type PhoneDriver = (push: PushRequest, scripted: PhoneAnswer, signal: AbortSignal) => Promise<{ answer: PhoneAnswer; how: string }>;
+export type PhoneDriver = (push: PushRequest, scripted: PhoneAnswer, signal: AbortSignal) => Promise<{ answer: PhoneAnswer; by: AnsweredBy }>;
 
 export interface ScenarioContext {
   stack: Stack;
@@ -79,14 +82,12 @@ async function runStep(step: Step, ctx: ScenarioContext): Promise<string[]> {
 
 async function runCallStep(step: CallStep, ctx: ScenarioContext): Promise<string[]> {
   const { events, emulator } = ctx.stack;
-  const decisions: HookDecisionEvent[] = [];
+  const scripted = step.phone ?? 'approve';
   let pushes = 0;
+  let answered: PhoneAnswer | undefined;
   const stepDone = new AbortController();
 
-  const onDecision = (event: HookDecisionEvent) => {
-    decisions.push(event);
-    ctx.narrator.hookDecision(event);
-  };
+  const onDecision = (event: HookDecisionEvent) => ctx.narrator.hookDecision(event);
   const onPush = () => {
     pushes += 1;
   };
@@ -94,9 +95,12 @@ async function runCallStep(step: CallStep, ctx: ScenarioContext): Promise<string
   events.on('stepup.push', onPush);
   emulator?.phone.setPolicy(async (push) => {
     ctx.narrator.pushSent(push.username);
-    ctx.narrator.phone({ title: push.type, username: push.username, device: "Presenter's iPhone", pushinfo: push.pushinfo });
-    const { answer, how } = await ctx.phone(push, step.phone ?? 'approve', stepDone.signal);
-    ctx.narrator.phoneAnswer(answer, how);
+    ctx.narrator.phone({ title: push.type, username: push.username, device: DEMO_DEVICE.name, pushinfo: push.pushinfo });
+    const { answer, by } = await ctx.phone(push, scripted, AbortSignal.any([stepDone.signal, ...(ctx.signal ? [ctx.signal] : [])]));
+    answered = answer;
+    if (ctx.signal?.aborted) return answer;
+    ctx.narrator.phoneAnswer(answer, by);
+    if (answer === 'timeout') ctx.narrator.startWaiting('nobody answers: waiting for the push to time out…');
     return answer;
   });
 
@@ -104,9 +108,12 @@ async function runCallStep(step: CallStep, ctx: ScenarioContext): Promise<string
     if (step.ask) ctx.narrator.ask(step.ask);
     ctx.narrator.toolCall(step.call.tool, step.call.arguments);
     ctx.narrator.startWaiting('waiting for the pre-execution hook…');
-    const outcome = await ctx.agent.call(step.call.tool, step.call.arguments);
+    const outcome = await untilAborted(ctx.agent.call(step.call.tool, step.call.arguments), ctx.signal);
+    if (!outcome) return [];
     ctx.narrator.result(outcome);
-    return checkExpectation(step.expect, outcome, pushes, ctx.narrator);
+    const { expect, note } = expectationFor(step.expect, scripted, answered);
+    if (note) ctx.narrator.note(note);
+    return checkExpectation(expect, outcome, pushes, ctx.narrator);
   } finally {
     stepDone.abort();
     ctx.narrator.stopWaiting();
@@ -114,6 +121,31 @@ async function runCallStep(step: CallStep, ctx: ScenarioContext): Promise<string
     events.off('stepup.push', onPush);
     emulator?.phone.setPolicy('approve');
   }
+}
+
+/** Resolves with the value, or with undefined as soon as `signal` aborts (the presenter pressed Ctrl+C). */
+function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * The scenario's expectation holds for its scripted answer. When the push was answered otherwise (the presenter
+ * went off script, or --approve/--deny), the check follows the answer: approved means the tool ran; anything
+ * else means the agent was stopped and revealed nothing the approved path would have shown.
+ */
+export function expectationFor(expect: Expectation, scripted: PhoneAnswer, answered: PhoneAnswer | undefined): { expect: Expectation; note?: string } {
+  if (answered === undefined || answered === scripted) return { expect };
+  const words: Record<PhoneAnswer, string> = { approve: 'approved', deny: 'denied', timeout: 'ignored', fraud: 'reported as fraud' };
+  const note = `the push was ${words[answered]} instead of ${words[scripted]}, so the check follows what actually happened`;
+  if (answered === 'approve') return { expect: { outcome: 'success', push: true }, note };
+  const hidden = scripted === 'approve' ? (expect.contains ?? []) : [];
+  return { expect: { outcome: 'denied', push: true, excludes: [...(expect.excludes ?? []), ...hidden] }, note };
 }
 
 export function checkExpectation(expect: Expectation, outcome: ToolOutcome, pushes: number, narrator?: Narrator): string[] {

@@ -48,8 +48,11 @@ export class Narrator {
     if (step.narrate) this.line(c.italic.dim(this.wrap(step.narrate, 3)));
   }
 
+  /** One actor's line; long text wraps under itself, never mid-word. */
   actor(label: string, text: string, tint: (s: string) => string = (s) => s): void {
-    this.line(`   ${tint(label.padEnd(LABEL_WIDTH))}› ${text}`);
+    const indent = 3 + LABEL_WIDTH + 2;
+    const body = this.wrap(text, indent).trimStart();
+    this.line(`   ${tint(label.padEnd(LABEL_WIDTH))}› ${body}`);
   }
 
   ask(text: string): void {
@@ -81,10 +84,15 @@ export class Narrator {
     this.line(phoneCard(this.c, push));
   }
 
-  phoneAnswer(answer: string, how: string): void {
+  phoneAnswer(answer: string, by: 'you' | 'script' | 'flag'): void {
     const tint = answer === 'approve' ? this.c.green : this.c.red;
-    const words: Record<string, string> = { approve: 'approved', deny: 'denied', timeout: 'not answered (times out)', fraud: 'reported as fraud' };
-    this.actor('phone', `${tint(words[answer] ?? answer)} ${this.c.dim(how)}`, this.c.green);
+    const words: Record<string, string> = { approve: 'approved', deny: 'denied', timeout: 'ignored: the push will time out', fraud: 'reported as fraud' };
+    const who: Record<typeof by, string> = { you: 'by you', script: 'as scripted', flag: `by --${answer}` };
+    this.actor('phone', `${tint(words[answer] ?? answer)} ${this.c.dim(`(${who[by]})`)}`, this.c.green);
+  }
+
+  note(text: string): void {
+    this.line(this.c.dim(this.wrap(`(${text})`, 3)));
   }
 
   duoChange(action: 'grant' | 'revoke', scope: string, user: string): void {
@@ -98,9 +106,9 @@ export class Narrator {
 
   result(outcome: ToolOutcome): void {
     const { c } = this;
-    if (outcome.kind === 'success') this.actor('result', c.green(summarise(outcome.value, outcome.text)), c.green);
-    else if (outcome.kind === 'denied') this.actor('result', c.red(`agent stopped: ${outcome.text}`), c.red);
-    else this.actor('result', c.red(outcome.text), c.red);
+    if (outcome.kind === 'success') this.actor('result', summarise(outcome.value, outcome.text), c.green);
+    else if (outcome.kind === 'denied') this.actor('result', `agent stopped: ${outcome.text}`, c.red);
+    else this.actor('result', outcome.text, c.red);
   }
 
   check(passed: boolean, text: string): void {
@@ -109,7 +117,8 @@ export class Narrator {
 
   startWaiting(text: string): void {
     if (!this.term.interactive) return;
-    this.spinner = ora({ text, stream: this.term.stderr, indent: 3, discardStdin: false }).start();
+    // No `indent` option: ora leaves the cursor at that column when it stops, which shifts the next line.
+    this.spinner = ora({ text, prefixText: '  ', stream: this.term.stderr, discardStdin: false }).start();
   }
 
   stopWaiting(): void {
@@ -125,8 +134,8 @@ export class Narrator {
     const max = Math.max(40, this.width() - indent);
     const out: string[] = [];
     let current = '';
-    for (const word of text.split(/\s+/)) {
-      if (current && current.length + word.length + 1 > max) {
+    for (const word of text.split(/ +/)) {
+      if (current && visibleLength(current) + visibleLength(word) + 1 > max) {
         out.push(current);
         current = word;
       } else current = current ? `${current} ${word}` : word;
@@ -134,6 +143,11 @@ export class Narrator {
     if (current) out.push(current);
     return out.map((line) => ' '.repeat(indent) + line).join('\n');
   }
+}
+
+function visibleLength(text: string): number {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001B\[[0-9;]*m/g, '').length;
 }
 
 export function formatMs(ms: number): string {
@@ -147,7 +161,7 @@ export function summarise(value: unknown, fallback: string): string {
     const names = v.contacts.map((c) => `${c.name} (${c.company})`).join(', ');
     return `${v.contacts.length} contact${v.contacts.length === 1 ? '' : 's'}${names ? `: ${names}` : ''}`;
   }
-  if (v?.contact) return `${v.contact.name}, ${v.contact.title} at ${v.contact.company} (${v.contact.sector})`;
+  if (v?.contact) return `${v.contact.name}, ${v.contact.title ? `${v.contact.title} at ` : ''}${v.contact.company} (${v.contact.sector})`;
   if (v?.deals) {
     const deals = v.deals.map((d) => `${d.name} ($${d.amount.toLocaleString('en-US')}, ${d.stage})`).join('; ');
     return `${v.deals.length} deal${v.deals.length === 1 ? '' : 's'}: ${deals}`;
