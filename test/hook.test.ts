@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { startStack, type Stack } from '../src/stack.js';
 import { examplePreHookRequest, validatePreHookResult } from './support/contract.js';
-import { EMPTY_DIR, TEST_BEARER, startLocalStack } from './support/stack.js';
+import { EMPTY_DIR, TEST_BEARER, postHook, startLocalStack } from './support/stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -177,12 +177,7 @@ describe('hook decisions', () => {
     const short = await startLocalStack({}, { emulator: { pushLifetimeMs: 200 } });
     try {
       short.emulator!.phone.setPolicy('timeout');
-      const response = await fetch(short.hookUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BEARER}` },
-        body: JSON.stringify(request({ query: 'defence' })),
-      });
-      const result = (await response.json()) as { code: string; error_message: string };
+      const result = await postHook(short.hookUrl, { query: 'defence' });
       expect(result.code).toBe('CHECK_FAILED');
       expect(result.error_message).toMatch(/no answer/);
     } finally {
@@ -212,12 +207,7 @@ describe('hook decisions', () => {
     live.events.on('log', (event) => logs.push(event.message));
     try {
       expect(live.mode).toBe('live');
-      const response = await fetch(live.hookUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BEARER}` },
-        body: JSON.stringify(request({ query: 'defence' })),
-      });
-      const result = (await response.json()) as { code: string; error_message: string };
+      const result = await postHook(live.hookUrl, { query: 'defence' });
       expect(result.code).toBe('CHECK_FAILED');
       expect(result.error_message).toMatch(/misconfigured/);
       expect(logs.join('\n')).toMatch(/40103/);
@@ -231,12 +221,7 @@ describe('hook decisions', () => {
     const lonely = await startLocalStack();
     await lonely.emulator!.close();
     try {
-      const response = await fetch(lonely.hookUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BEARER}` },
-        body: JSON.stringify(request({ query: 'defence' })),
-      });
-      const result = (await response.json()) as { code: string; error_message: string };
+      const result = await postHook(lonely.hookUrl, { query: 'defence' });
       expect(result).toMatchObject({ code: 'CHECK_FAILED' });
       expect(result.error_message).toMatch(/could not be asked/);
     } finally {
@@ -247,12 +232,7 @@ describe('hook decisions', () => {
   it('honours STEPUP_DEV_MODE=deny without contacting Duo', async () => {
     const dev = await startLocalStack({ STEPUP_DEV_MODE: 'deny' });
     try {
-      const response = await fetch(dev.hookUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BEARER}` },
-        body: JSON.stringify(request({ query: 'defence' })),
-      });
-      expect(await response.json()).toMatchObject({ code: 'CHECK_FAILED' });
+      expect(await postHook(dev.hookUrl, { query: 'defence' })).toMatchObject({ code: 'CHECK_FAILED' });
       expect(dev.emulator!.phone.history).toHaveLength(0);
       expect(dev.warnings.join(' ')).toMatch(/STEPUP_DEV_MODE=deny/);
     } finally {

@@ -55,3 +55,13 @@ export function captureTerminal(env: Env = {}, colourLevel: 0 | 1 = 0): Captured
     err: () => err,
   };
 }
+
+/** POSTs a pre-execution hook request with the test bearer and returns the parsed body. */
+export async function postHook(hookUrl: string, inputs: Record<string, unknown>): Promise<{ code: string; error_message?: string }> {
+  const response = await fetch(hookUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BEARER}` },
+    body: JSON.stringify({ execution_id: `e_${Math.random().toString(36).slice(2)}`, tool: { name: 'ListContacts', toolkit: 'DuoCrm', version: '1.0.0' }, inputs, context: {} }),
+  });
+  return (await response.json()) as { code: string; error_message?: string };
+}
