@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parse as parseDotenv } from 'dotenv';
 import { UsageError, UserError } from './errors.js';
-import { ALL_SCOPES } from './tools.js';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ALL_SCOPES, TOOLS, findTool } from './tools.js';
 
 export type Mode = 'local' | 'live';
 
@@ -29,6 +31,14 @@ export interface Config {
   /** True when we made the bearer up because none was configured (local mode only). */
   hookBearerGenerated: boolean;
   sensitiveTerms: string[];
+  /** Tools that always need step-up (Arcade or MCP names), from STEPUP_TOOLS or the policy file. */
+  stepUpTools: string[];
+  /** Writes (crm.contacts.write) always need step-up. */
+  stepUpWrites: boolean;
+  /** Where the step-up rules came from, for the banner. */
+  policySource: string;
+  /** Caller identity (Arcade user id, email or username, lower case) → Duo username. Undefined: everyone is DUO_STEPUP_USERNAME. */
+  userMap?: Record<string, string>;
   devAllowInsecure: boolean;
   devScopes: string[];
   stepupDevMode?: 'allow' | 'deny';
@@ -66,6 +76,10 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   { name: 'HOOK_BEARER_TOKEN', default: 'random (local)', description: 'Bearer token Arcade sends to /hooks/pre. Required in live mode.' },
   { name: 'HOOK_TIMEOUT_MS', default: String(DEFAULT_HOOK_TIMEOUT_MS), description: 'Our budget for one hook call (≤ 30000, Arcade’s maximum). Set Arcade’s hook timeout to at least this.' },
   { name: 'SENSITIVE_QUERY_TERMS', default: DEFAULT_SENSITIVE_TERMS.join(','), description: 'Comma-separated terms that make a tool call sensitive (step-up required).' },
+  { name: 'STEPUP_TOOLS', default: '–', description: 'Comma-separated tools that always need step-up (e.g. `get_contact`).' },
+  { name: 'STEPUP_WRITES', default: 'false', description: 'Writes (`create_contact`) always need step-up.' },
+  { name: 'STEPUP_POLICY_FILE', default: '–', description: 'YAML/JSON file with `terms`, `stepUpTools`, `stepUpWrites`; the variables above win over it.' },
+  { name: 'DUO_USER_MAP', default: '–', description: 'Who approves whose requests: JSON (`{"alice@example.com":"alice"}`), `id=duouser,…`, or a JSON/YAML file. Unmapped callers are refused.' },
   { name: 'DEV_ALLOW_INSECURE', default: 'false', description: 'Skip token validation and grant DEV_SCOPES. Development only.' },
   { name: 'DEV_SCOPES', default: ALL_SCOPES.join(','), description: 'Scopes granted when DEV_ALLOW_INSECURE=true.' },
   { name: 'STEPUP_DEV_MODE', default: '–', description: '`allow` or `deny`: answer step-ups without Duo. Development only.' },
@@ -132,8 +146,18 @@ export function loadConfig(options: { env: Env; cwd: string; flags?: ConfigFlags
 
   const devAllowInsecure = bool('DEV_ALLOW_INSECURE');
   const devScopes = splitList(get('DEV_SCOPES') ?? ALL_SCOPES.join(','));
-  const sensitiveTerms = splitList(get('SENSITIVE_QUERY_TERMS') ?? DEFAULT_SENSITIVE_TERMS.join(',')).map((t) => t.toLowerCase());
+  const policyFile = get('STEPUP_POLICY_FILE');
+  const filePolicy = policyFile ? readPolicyFile(resolve(options.cwd, policyFile), problems) : {};
+  const sensitiveTerms = (get('SENSITIVE_QUERY_TERMS') !== undefined ? splitList(get('SENSITIVE_QUERY_TERMS')!) : (filePolicy.terms ?? DEFAULT_SENSITIVE_TERMS)).map((t) =>
+    t.toLowerCase(),
+  );
   if (sensitiveTerms.length === 0) problems.push('SENSITIVE_QUERY_TERMS is empty: no call would ever need step-up. Unset it to use the defaults.');
+  const stepUpTools = get('STEPUP_TOOLS') !== undefined ? splitList(get('STEPUP_TOOLS')!) : (filePolicy.stepUpTools ?? []);
+  for (const tool of stepUpTools) if (!findTool(tool)) problems.push(`STEPUP_TOOLS names "${tool}", which is not a tool (${TOOLS.map((t) => t.name).join(', ')}).`);
+  const stepUpWrites = env.STEPUP_WRITES !== undefined ? bool('STEPUP_WRITES') : (filePolicy.stepUpWrites ?? false);
+  const policySource = policyFile ? `${policyFile} and the environment` : 'the environment and defaults';
+  const userMapRaw = get('DUO_USER_MAP');
+  const userMap = userMapRaw ? parseUserMap(userMapRaw, options.cwd, problems) : undefined;
 
   const hookTimeoutMs = parseHookTimeout(get('HOOK_TIMEOUT_MS'), problems);
 
@@ -187,12 +211,57 @@ export function loadConfig(options: { env: Env; cwd: string; flags?: ConfigFlags
     hookBearerToken,
     hookBearerGenerated,
     sensitiveTerms,
+    stepUpTools,
+    stepUpWrites,
+    policySource,
+    userMap,
     devAllowInsecure,
     devScopes,
     stepupDevMode,
     hookTimeoutMs,
     envFile,
   };
+}
+
+const PolicyFile = z.strictObject({
+  terms: z.array(z.string().min(1)).min(1).optional(),
+  stepUpTools: z.array(z.string()).optional(),
+  stepUpWrites: z.boolean().optional(),
+});
+
+function readPolicyFile(path: string, problems: string[]): z.infer<typeof PolicyFile> {
+  let data: unknown;
+  try {
+    data = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    problems.push(`STEPUP_POLICY_FILE ${path} cannot be read: ${(error as Error).message.split('\n')[0]}`);
+    return {};
+  }
+  const parsed = PolicyFile.safeParse(data);
+  if (!parsed.success) {
+    problems.push(`STEPUP_POLICY_FILE ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ')}`);
+    return {};
+  }
+  return parsed.data;
+}
+
+/** `{"alice@example.com":"alice"}`, `alice@example.com=alice,bob=bob.smith`, or a JSON/YAML file of the same object. */
+function parseUserMap(raw: string, cwd: string, problems: string[]): Record<string, string> | undefined {
+  let data: unknown;
+  try {
+    if (raw.startsWith('{')) data = JSON.parse(raw);
+    else if (/\.(json|ya?ml)$/i.test(raw)) data = parseYaml(readFileSync(resolve(cwd, raw), 'utf8'));
+    else data = Object.fromEntries(splitList(raw).map((pair) => pair.split('=').map((part) => part.trim())));
+  } catch (error) {
+    problems.push(`DUO_USER_MAP cannot be read: ${(error as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+  const parsed = z.record(z.string().min(1), z.string().min(1)).safeParse(data);
+  if (!parsed.success || Object.keys(parsed.data).length === 0) {
+    problems.push('DUO_USER_MAP must map caller ids to Duo usernames, e.g. {"alice@example.com":"alice"} or alice@example.com=alice.');
+    return undefined;
+  }
+  return Object.fromEntries(Object.entries(parsed.data).map(([caller, duoUser]) => [caller.toLowerCase(), duoUser]));
 }
 
 function chooseMode(env: Env, flags: ConfigFlags, problems: string[]): { mode: Mode; modeReason: string } {

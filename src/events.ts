@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 
-/** What happens inside the stack, for the narrator (demo) and the request log (serve). Never carries a secret. */
+/** What happens inside the stack, for the narrator (demo), the request log (serve) and the audit log. Never carries a secret. */
 export interface StackEventMap {
   'hook.decision': [HookDecisionEvent];
   'stepup.push': [{ executionId: string; username: string; txid?: string; pushinfo: Record<string, string> }];
@@ -9,16 +9,42 @@ export interface StackEventMap {
   log: [{ level: 'info' | 'warn' | 'error'; message: string }];
 }
 
+/** How a decision came about, in one word each, for the audit log and tests. */
+export type DecisionOutcome =
+  | 'not-sensitive'
+  | 'approved'
+  | 'bypass'
+  | 'dev-mode'
+  | 'denied'
+  | 'fraud'
+  | 'timeout'
+  | 'locked-out'
+  | 'policy-denied'
+  | 'not-enrolled'
+  | 'no-push-device'
+  | 'unmapped-user'
+  | 'duo-error'
+  | 'conflict'
+  | 'shutdown'
+  | 'internal-error';
+
 export interface HookDecisionEvent {
+  /** Short reference, also in the deny message, that finds this decision in the audit log. */
+  ref: string;
   executionId: string;
   tool: string;
+  /** The caller as Arcade named them. */
   userId?: string;
+  /** The Duo user asked to approve. */
+  duoUser?: string;
   code: 'OK' | 'CHECK_FAILED';
+  outcome: DecisionOutcome;
   /** Why: "not sensitive", "approved on the phone", "denied on the phone", … */
   reason: string;
-  matchedTerm?: string;
+  /** The rule that required step-up: a term, a restricted record, a write, a listed tool. */
+  rule?: string;
+  txid?: string;
   stepUp: boolean;
-  ref?: string;
   latencyMs: number;
 }
 

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createCrmApi } from './crm/api.js';
+import type { ApprovalSigner } from './approvals.js';
 import type { CrmStore } from './crm/store.js';
 import type { TokenValidator } from './crm/token-validator.js';
 import type { StackEvents } from './events.js';
@@ -14,9 +15,10 @@ import { VERSION } from './version.js';
 
 export interface AppOptions {
   validator: TokenValidator;
-  hook: Omit<HookOptions, 'events'>;
+  hook: Omit<HookOptions, 'events' | 'restrictedDisclosedBy' | 'approvals'>;
   events: StackEvents;
-  store?: CrmStore;
+  store: CrmStore;
+  approvals: ApprovalSigner;
 }
 
 export interface RunningServer {
@@ -38,8 +40,14 @@ export async function startServer(options: AppOptions & { host: string; port: nu
   let baseUrl = '';
   const app = new Hono();
   app.get('/health', (c) => c.json({ status: 'healthy' }));
-  app.route('/api', createCrmApi({ validator: options.validator, store: options.store }));
-  app.route('/hooks', createHookApi({ ...options.hook, events: options.events }));
+  app.route('/api', createCrmApi({ validator: options.validator, store: options.store, approvals: options.approvals }));
+  const hook = createHookApi({
+    ...options.hook,
+    events: options.events,
+    approvals: options.approvals,
+    restrictedDisclosedBy: (tool, inputs) => options.store.restrictedDisclosedBy(tool, inputs),
+  });
+  app.route('/hooks', hook.app);
 
   let mcp: ((request: Request) => Promise<Response>) | undefined;
   app.all('/mcp', (c) => {
@@ -68,7 +76,11 @@ export async function startServer(options: AppOptions & { host: string; port: nu
   return {
     url: baseUrl,
     port,
-    close: () => closeServer(server),
+    close: async () => {
+      // Pending hook calls get their CHECK_FAILED before the connections go.
+      await hook.shutdown();
+      await closeServer(server);
+    },
   };
 }
 

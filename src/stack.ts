@@ -1,4 +1,6 @@
+import { ApprovalSigner } from './approvals.js';
 import type { Config } from './config.js';
+import { AuditLog, auditEntryOf } from './hook/audit.js';
 import { CrmStore } from './crm/store.js';
 import { InsecureDevValidator, IntrospectionValidator, type TokenValidator } from './crm/token-validator.js';
 import { DuoAuthClient } from './duo/auth-api-client.js';
@@ -24,6 +26,8 @@ export interface Stack {
   warnings: string[];
   /** The OIDC client the local harness signs in with (local mode only). */
   oidcClient?: { issuer: string; clientId: string; clientSecret: string };
+  /** Where hook decisions are recorded, when they are. */
+  auditLog?: string;
   close(): Promise<void>;
 }
 
@@ -31,6 +35,8 @@ export interface Stack {
 const MIN_BEARER_LENGTH = 24;
 
 export interface StackOptions {
+  /** Append one JSON line per hook decision to this file. */
+  auditLog?: string;
   /** Extra emulator settings (tests shorten the push lifetime, the demo sets the phone's policy). */
   emulator?: Omit<EmulatorOptions, 'ikey' | 'skey' | 'clientId' | 'clientSecret'>;
   events?: StackEvents;
@@ -43,6 +49,8 @@ export interface StackOptions {
 export async function startStack(config: Config, options: StackOptions = {}): Promise<Stack> {
   const events = options.events ?? new StackEvents();
   const warnings: string[] = [];
+  const audit = options.auditLog ? new AuditLog(options.auditLog, (message) => events.emit('log', { level: 'error', message })) : undefined;
+  if (audit) events.on('hook.decision', (event) => void audit.append(auditEntryOf(event)));
   let emulator: DuoEmulator | undefined;
   const duo = { ...config.duo };
 
@@ -96,11 +104,13 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
       events,
       validator,
       store: new CrmStore(),
+      approvals: new ApprovalSigner(),
       hook: {
         bearerToken: config.hookBearerToken,
-        sensitiveTerms: config.sensitiveTerms,
+        policy: { sensitiveTerms: config.sensitiveTerms, stepUpTools: config.stepUpTools, stepUpWrites: config.stepUpWrites },
         stepUp,
         stepupUsername: duo.stepupUsername,
+        userMap: config.userMap,
         timeoutMs: config.hookTimeoutMs,
       },
     });
@@ -121,9 +131,11 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
         emulator && duo.issuer && duo.clientId && duo.clientSecret
           ? { issuer: duo.issuer, clientId: duo.clientId, clientSecret: duo.clientSecret }
           : undefined,
+      auditLog: audit?.path,
       close: async () => {
         await server.close();
         await emulator?.close();
+        await audit?.flush();
       },
     };
   } catch (error) {

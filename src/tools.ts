@@ -89,11 +89,13 @@ export const TOOLS: readonly CrmTool[] = [
     name: 'list_deals',
     arcadeName: 'ListDeals',
     title: 'List deals',
-    description: 'List the open and closed deals in the CRM pipeline.',
+    description: 'List the open and closed deals in the CRM pipeline, optionally filtered by a search query (deal, contact or stage).',
     scope: SCOPES.dealsRead,
     readOnly: true,
-    inputShape: {},
-    run: (crm) => crm.listDeals(),
+    inputShape: {
+      query: z.string().max(500).optional().describe('Free-text filter, e.g. "Bluepeak" or "negotiation". Omit to list every deal.'),
+    },
+    run: (crm, input) => crm.listDeals(input.query),
   }),
 ];
 

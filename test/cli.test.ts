@@ -28,7 +28,7 @@ describe('demo', () => {
     for (const text of ['An everyday request runs at once', 'A sensitive request needs a Duo Push', 'Duo revokes a scope, the tool stops', 'Missing required scope: crm.deals.read']) {
       expect(err).toContain(text);
     }
-    expect(err).toMatch(/3 scenarios, 11 steps, all as expected/);
+    expect(err).toMatch(/3 scenarios, 12 steps, all as expected/);
     expect(err).toMatch(/mode +local — no Duo account is needed/);
   });
 

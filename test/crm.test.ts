@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../src/stack.js';
-import { signIn, startLocalStack } from './support/stack.js';
+import { TEST_BEARER, signIn, startLocalStack } from './support/stack.js';
 
 let stack: Stack;
 let fullToken: string;
@@ -59,9 +59,9 @@ describe('CRM API scopes', () => {
 
 describe('CRM API data and bad input', () => {
   it('filters contacts by query across sector and company', async () => {
-    const response = await api('/api/contacts?query=defence', { token: fullToken });
+    const response = await api('/api/contacts?query=bank', { token: fullToken });
     const { contacts } = (await response.json()) as { contacts: Array<{ name: string }> };
-    expect(contacts.map((c) => c.name)).toEqual(['Riley Vance']);
+    expect(contacts.map((c) => c.name)).toEqual(['Marcus Lee']);
   });
 
   it('answers 404 with a clear message for an unknown contact id', async () => {
@@ -111,6 +111,53 @@ describe('CRM API data and bad input', () => {
     const body = JSON.stringify({ name: 'Dup', email: 'ava.thompson@northwindhealth.example', company: 'X' });
     const response = await api('/api/contacts', { method: 'POST', token: fullToken, headers: { 'content-type': 'application/json' }, body });
     expect(response.status).toBe(409);
+  });
+});
+
+describe('restricted records', () => {
+  /** An approval as the hook issues it: a real step-up, approved on the emulator's phone. */
+  async function approvalFor(tool: string, inputs: Record<string, unknown>): Promise<string> {
+    stack.emulator!.phone.setPolicy('approve');
+    const response = await fetch(stack.hookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BEARER}` },
+      body: JSON.stringify({ execution_id: `e-${tool}-${JSON.stringify(inputs)}`, tool: { name: tool, toolkit: 'DuoCrm', version: '1' }, inputs, context: {} }),
+    });
+    const result = (await response.json()) as { override: { inputs: { duo_approval: string } } };
+    return result.override.inputs.duo_approval;
+  }
+
+  it('withholds them from listings and says how many', async () => {
+    for (const path of ['/api/contacts', '/api/contacts?query=defence', '/api/contacts?query=fen']) {
+      const body = (await (await api(path, { token: fullToken })).json()) as { contacts: Array<{ name: string }>; withheld: { count: number; message: string } };
+      expect(body.contacts.map((c) => c.name)).not.toContain('Riley Vance');
+      expect(body.withheld).toMatchObject({ count: 1, message: expect.stringMatching(/1 restricted contact was withheld: ask for it by name or id/) });
+    }
+    const deals = (await (await api('/api/deals', { token: fullToken })).json()) as { deals: Array<{ name: string }>; withheld: { count: number } };
+    expect(deals.deals.map((d) => d.name).join()).not.toMatch(/Aegis/);
+    expect(deals.withheld.count).toBe(1);
+  });
+
+  it('refuses a restricted record by id without an approval, or with a forged one', async () => {
+    for (const approval of [undefined, 'forged.approval.token']) {
+      const headers = approval ? { 'x-duo-approval': approval } : undefined;
+      const response = await api('/api/contacts/c-004', { token: fullToken, headers });
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { error: string }).error).toBe('approval_required');
+    }
+  });
+
+  it('releases exactly the records the hook’s approval names', async () => {
+    const approval = await approvalFor('GetContact', { id: 'c-004' });
+    const response = await api('/api/contacts/c-004', { token: fullToken, headers: { 'x-duo-approval': approval } });
+    expect(response.status).toBe(200);
+    const listing = (await (await api('/api/contacts?query=aegis', { token: fullToken, headers: { 'x-duo-approval': approval } })).json()) as {
+      contacts: Array<{ id: string }>;
+    };
+    expect(listing.contacts.map((c) => c.id)).toEqual(['c-004']);
+    // The same approval does not cover the restricted deal.
+    const deals = (await (await api('/api/deals?query=aegis', { token: fullToken, headers: { 'x-duo-approval': approval } })).json()) as { deals: unknown[] };
+    expect(deals.deals).toEqual([]);
   });
 });
 

@@ -100,7 +100,10 @@ describe('hook input validation fails closed', () => {
 
   it('accepts the conformance example request', async () => {
     stack.emulator!.phone.setPolicy('approve');
-    expect(await decide(examplePreHookRequest)).toEqual({ code: 'OK' });
+    const result = (await decide(examplePreHookRequest)) as { code: string; override?: { inputs: Record<string, unknown> } };
+    expect(result.code).toBe('OK');
+    // "defence" would disclose the restricted account: the approval travels in the overridden inputs.
+    expect(result.override?.inputs).toMatchObject({ query: 'defence', duo_approval: expect.any(String) });
   });
 });
 

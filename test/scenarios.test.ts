@@ -39,7 +39,8 @@ describe('built-in scenarios', () => {
   it('narrates the push and the decisions of the defence scenario', async () => {
     const { err } = await run(['scenario', 'defence', '--yes']);
     expect(err).toContain('Duo Mobile');
-    expect(err).toContain('query  defence');
+    expect(err).toMatch(/query +defence/);
+    expect(err).toMatch(/discloses +Riley Vance \(Aegis Defence Systems\)/);
     expect(err).toMatch(/hook +› OK · approved on the phone/);
     expect(err).toMatch(/hook +› CHECK_FAILED · Duo approval was denied on the phone/);
     expect(err).toContain('Riley Vance');

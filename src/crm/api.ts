@@ -1,5 +1,6 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
+import { APPROVAL_HEADER, type ApprovalSigner } from '../approvals.js';
 import { SCOPES, type Scope } from '../tools.js';
 import { HttpProblem, describeIssues, limitBody, readJsonObject } from '../http/problems.js';
 import { CrmStore, DuplicateContactError } from './store.js';
@@ -19,21 +20,28 @@ const NewContactBody = z.strictObject({
 });
 
 /** The CRM API: every route names the Duo scope it needs, checked against the introspected token. */
-export function createCrmApi(options: { validator: TokenValidator; store?: CrmStore }): Hono<CrmEnv> {
+export function createCrmApi(options: { validator: TokenValidator; approvals: ApprovalSigner; store?: CrmStore }): Hono<CrmEnv> {
   const store = options.store ?? new CrmStore();
   const app = new Hono<CrmEnv>();
   const requireScope = (scope: Scope) => scopeGuard(options.validator, scope);
+  /** Restricted record ids the request's Duo approval covers (none without a valid one). */
+  const approvedRecords = async (c: Context): Promise<ReadonlySet<string>> => {
+    const token = c.req.header(APPROVAL_HEADER);
+    return (token && (await options.approvals.verify(token))) || new Set();
+  };
 
-  app.get('/contacts', requireScope(SCOPES.contactsRead), (c) => {
-    const query = c.req.query('query');
-    if (query !== undefined && query.length > 500) throw new HttpProblem(400, 'invalid_query', 'query is longer than 500 characters.');
-    return c.json({ contacts: store.listContacts(query) });
+  app.get('/contacts', requireScope(SCOPES.contactsRead), async (c) => {
+    const { items, withheld } = store.listContacts(queryParam(c), await approvedRecords(c));
+    return c.json({ contacts: items, ...withheldNote(withheld, 'contact') });
   });
 
-  app.get('/contacts/:id', requireScope(SCOPES.contactsRead), (c) => {
+  app.get('/contacts/:id', requireScope(SCOPES.contactsRead), async (c) => {
     const id = c.req.param('id');
     const contact = store.getContact(id);
     if (!contact) throw new HttpProblem(404, 'not_found', `No contact has the id "${id}". List contacts to see the ids.`);
+    if (contact.restricted && !(await approvedRecords(c)).has(id)) {
+      throw new HttpProblem(403, 'approval_required', `Contact ${id} is restricted: it is only disclosed with a Duo approval for this request.`);
+    }
     return c.json({ contact });
   });
 
@@ -50,11 +58,27 @@ export function createCrmApi(options: { validator: TokenValidator; store?: CrmSt
     }
   });
 
-  app.get('/deals', requireScope(SCOPES.dealsRead), (c) => c.json({ deals: store.listDeals() }));
+  app.get('/deals', requireScope(SCOPES.dealsRead), async (c) => {
+    const { items, withheld } = store.listDeals(queryParam(c), await approvedRecords(c));
+    return c.json({ deals: items, ...withheldNote(withheld, 'deal') });
+  });
 
   app.notFound((c) => c.json({ error: 'not_found', message: `No CRM route ${c.req.method} ${c.req.path}.` }, 404));
   app.onError((error, c) => problemResponse(c, error));
   return app;
+}
+
+function queryParam(c: Context): string | undefined {
+  const query = c.req.query('query');
+  if (query !== undefined && query.length > 500) throw new HttpProblem(400, 'invalid_query', 'query is longer than 500 characters.');
+  return query;
+}
+
+/** Says what was left out and how to ask for it, so "list everything" stays instant and honest. */
+function withheldNote(count: number, noun: string): { withheld?: { count: number; message: string } } {
+  if (count === 0) return {};
+  const what = `${count} restricted ${noun}${count === 1 ? ' was' : 's were'} withheld`;
+  return { withheld: { count, message: `${what}: ask for ${count === 1 ? 'it' : 'them'} by name or id to request a Duo approval.` } };
 }
 
 function scopeGuard(validator: TokenValidator, scope: Scope): MiddlewareHandler<CrmEnv> {

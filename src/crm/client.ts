@@ -1,3 +1,4 @@
+import { APPROVAL_HEADER } from '../approvals.js';
 import type { Contact, Deal } from './data.js';
 import type { NewContact } from './store.js';
 
@@ -13,15 +14,22 @@ export class CrmError extends Error {
   }
 }
 
+export interface Withheld {
+  count: number;
+  message: string;
+}
+
 /** HTTP client for our CRM API, called by the tools with the caller's Duo access token. */
 export class CrmClient {
   constructor(
     private readonly baseUrl: string,
     private readonly accessToken: string | undefined,
+    /** The hook's signed approval for this call, when Duo approved disclosing restricted records. */
+    private readonly approval?: string,
     private readonly timeoutMs = 15_000,
   ) {}
 
-  listContacts(query?: string): Promise<{ contacts: Contact[] }> {
+  listContacts(query?: string): Promise<{ contacts: Contact[]; withheld?: Withheld }> {
     const q = query ? `?query=${encodeURIComponent(query)}` : '';
     return this.request('GET', `/api/contacts${q}`);
   }
@@ -34,13 +42,15 @@ export class CrmClient {
     return this.request('POST', '/api/contacts', input);
   }
 
-  listDeals(): Promise<{ deals: Deal[] }> {
-    return this.request('GET', '/api/deals');
+  listDeals(query?: string): Promise<{ deals: Deal[]; withheld?: Withheld }> {
+    const q = query ? `?query=${encodeURIComponent(query)}` : '';
+    return this.request('GET', `/api/deals${q}`);
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
+    if (this.approval) headers[APPROVAL_HEADER] = this.approval;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {

@@ -1,37 +1,72 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import type { StackEvents } from '../events.js';
-import { errorMessage } from '../errors.js';
-import { HttpProblem, describeIssues, limitBody, readJsonObject } from '../http/problems.js';
+import { APPROVAL_INPUT, type ApprovalSigner } from '../approvals.js';
 import { bearerToken } from '../crm/api.js';
+import type { DisclosedRecord } from '../crm/store.js';
+import { errorMessage } from '../errors.js';
+import type { DecisionOutcome, StackEvents } from '../events.js';
+import { HttpProblem, describeIssues, limitBody, readJsonObject } from '../http/problems.js';
+import { SCOPES, findTool } from '../tools.js';
 import { PreHookRequest, type PreHookResult } from './contract.js';
+import { ExecutionDecisions, fingerprintOf } from './executions.js';
+import { resolveApprover } from './identity.js';
+import { buildPushinfo } from './pushinfo.js';
 import { inspectInputs } from './sensitivity.js';
 import type { StepUp, StepUpOutcome } from './stepup.js';
 
+export interface HookPolicy {
+  sensitiveTerms: readonly string[];
+  /** Tools (MCP or Arcade names) that always need step-up. */
+  stepUpTools: readonly string[];
+  stepUpWrites: boolean;
+}
+
 export interface HookOptions {
   bearerToken: string;
-  sensitiveTerms: readonly string[];
+  policy: HookPolicy;
   stepUp: StepUp;
-  /** Duo username that approves step-ups (DUO_STEPUP_USERNAME). */
+  /** Duo username that approves step-ups when there is no user map (DUO_STEPUP_USERNAME). */
   stepupUsername: string;
+  userMap?: Record<string, string>;
   /** Our answer is always sent within this budget, so Arcade never times out on us. */
   timeoutMs: number;
   events: StackEvents;
+  /** The restricted CRM records a call to one of our tools would disclose. */
+  restrictedDisclosedBy: (tool: string, inputs: Record<string, unknown>) => DisclosedRecord[];
+  approvals: ApprovalSigner;
 }
 
-/** Margin kept between our deadline and the hook budget, for the response to travel back. */
-const RESPONSE_MARGIN_MS = 750;
-const MAX_PUSHINFO_VALUE = 200;
+export interface HookApi {
+  app: Hono;
+  /** Answers every pending call with CHECK_FAILED and waits (bounded) until they are sent. */
+  shutdown(): Promise<void>;
+}
+
+/** Kept between our deadline and the hook budget for the answer to travel back. */
+export function responseMargin(timeoutMs: number): number {
+  return Math.min(2_000, Math.max(500, Math.round(timeoutMs * 0.05)));
+}
+
+/** Why a call needs step-up, for the push, the audit log and the narration. */
+interface StepUpReason {
+  rule: string;
+  /** What the phone shows as "query": the input that triggered it. */
+  shown: string;
+  disclosed: DisclosedRecord[];
+}
 
 /**
- * Arcade's pre-execution hook. Fails closed: any parse error, exception or missed deadline becomes a
- * well-formed CHECK_FAILED; only a clean "not sensitive" or an approval answers OK.
+ * Arcade's pre-execution hook. Fails closed: any parse error, exception, missed deadline or shutdown becomes
+ * a well-formed CHECK_FAILED; only a call that no rule flags, or an approval, answers OK.
  */
-export function createHookApi(options: HookOptions): Hono {
+export function createHookApi(options: HookOptions): HookApi {
   const app = new Hono();
   const expected = digest(options.bearerToken);
+  const decisions = new ExecutionDecisions<PreHookResult>();
+  const shuttingDown = new AbortController();
+  const pending = new Set<Promise<unknown>>();
 
-  app.get('/health', (c) => c.json({ status: 'healthy' }));
+  app.get('/health', (c) => c.json({ status: shuttingDown.signal.aborted ? 'unhealthy' : 'healthy' }, shuttingDown.signal.aborted ? 503 : 200));
 
   app.post('/pre', limitBody(undefined, { code: 'CHECK_FAILED' }), async (c) => {
     const token = bearerToken(c.req.header('authorization'));
@@ -43,7 +78,20 @@ export function createHookApi(options: HookOptions): Hono {
     if (!parsed.success) {
       throw new HttpProblem(400, 'invalid_request', `Not a pre-execution hook request: ${describeIssues(parsed.error.issues)}`, { code: 'CHECK_FAILED' });
     }
-    return c.json(await decide(parsed.data, options));
+    const request = parsed.data;
+    const fingerprint = fingerprintOf({ tool: request.tool, inputs: request.inputs, context: request.context });
+    const decision = decisions.decideOnce(
+      request.execution_id,
+      fingerprint,
+      () => decide(request, options, shuttingDown.signal),
+      () => refuse(request, options, 'conflict', 'This execution id was already used for a different request, so it was refused.'),
+    );
+    pending.add(decision);
+    try {
+      return c.json(await decision);
+    } finally {
+      pending.delete(decision);
+    }
   });
 
   app.all('/pre', (c) => {
@@ -53,63 +101,120 @@ export function createHookApi(options: HookOptions): Hono {
   // Mounted sub-apps do not get their own notFound in Hono, so the catch-all is a route.
   app.all('*', (c) => c.json({ error: `No hook route ${c.req.method} ${c.req.path}: the pre-execution hook is POST /hooks/pre.`, code: 'CHECK_FAILED' }, 404));
   app.onError((error, c) => hookError(c, error, options.events));
-  return app;
+
+  return {
+    app,
+    shutdown: async () => {
+      shuttingDown.abort();
+      await Promise.race([Promise.allSettled([...pending]), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    },
+  };
 }
 
-async function decide(request: PreHookRequest, options: HookOptions): Promise<PreHookResult> {
+async function decide(request: PreHookRequest, options: HookOptions, shuttingDown: AbortSignal): Promise<PreHookResult> {
   const started = performance.now();
   const ref = randomBytes(3).toString('hex').toUpperCase();
   const toolLabel = request.tool.toolkit ? `${request.tool.toolkit}.${request.tool.name}` : request.tool.name;
-  const finish = (result: PreHookResult, reason: string, extra: { matchedTerm?: string; stepUp: boolean }): PreHookResult => {
+  const approver = resolveApprover(request.context, options.userMap, options.stepupUsername);
+  const finish = (result: PreHookResult, outcome: DecisionOutcome, reason: string, extra: { rule?: string; txid?: string; stepUp: boolean }) => {
     options.events.emit('hook.decision', {
+      ref,
       executionId: request.execution_id,
       tool: toolLabel,
-      userId: request.context.user_id,
+      userId: approver.caller,
+      duoUser: approver.ok ? approver.duoUser : undefined,
       code: result.code === 'OK' ? 'OK' : 'CHECK_FAILED',
+      outcome,
       reason,
-      ref: result.code === 'OK' ? undefined : ref,
       latencyMs: Math.round(performance.now() - started),
       ...extra,
     });
     return result;
   };
+  const deny = (reason: string) => ({ code: 'CHECK_FAILED' as const, error_message: `${reason} [ref ${ref}]` });
 
   try {
-    const verdict = inspectInputs(request.inputs, options.sensitiveTerms);
-    if (verdict.kind === 'clear') return finish({ code: 'OK' }, 'not sensitive', { stepUp: false });
+    if (shuttingDown.aborted) return finish(deny('duo-arcade is shutting down, so the request was refused.'), 'shutdown', 'shutting down', { stepUp: false });
+    const needs = stepUpReason(request, options);
+    if (!needs) return finish({ code: 'OK' }, 'not-sensitive', 'not sensitive', { stepUp: false });
+    if (!approver.ok) return finish(deny(approver.reason), 'unmapped-user', approver.reason, { rule: needs.rule, stepUp: true });
 
-    const matchedTerm = verdict.kind === 'match' ? verdict.term : `(inputs too complex to inspect: ${verdict.why})`;
-    const shownQuery = verdict.kind === 'match' ? verdict.value : '(inputs too complex to inspect)';
-    const deadline = AbortSignal.timeout(Math.max(500, options.timeoutMs - RESPONSE_MARGIN_MS));
+    const deadline = AbortSignal.any([AbortSignal.timeout(Math.max(500, options.timeoutMs - responseMargin(options.timeoutMs))), shuttingDown]);
+    const pushinfo = buildPushinfo({
+      from: `AI agent${approver.caller ? ` for ${approver.caller}` : ''}`,
+      tool: toolLabel,
+      query: needs.shown,
+      rule: needs.rule,
+      ...(needs.disclosed.length ? { discloses: needs.disclosed.map((r) => r.label).join('; ') } : {}),
+    });
+    let txid: string | undefined;
     const outcome: StepUpOutcome = await options.stepUp.request(
-      {
-        executionId: request.execution_id,
-        username: options.stepupUsername,
-        title: 'Sensitive CRM access',
-        pushinfo: {
-          from: clip(`AI agent${request.context.user_id ? ` for ${request.context.user_id}` : ''}`),
-          tool: clip(toolLabel),
-          query: clip(shownQuery),
-        },
-      },
+      { executionId: request.execution_id, username: approver.duoUser, title: 'Sensitive CRM access', pushinfo },
       deadline,
-      (txid) =>
-        options.events.emit('stepup.push', {
-          executionId: request.execution_id,
-          username: options.stepupUsername,
-          txid,
-          pushinfo: { tool: toolLabel, query: clip(shownQuery) },
-        }),
+      (pushed) => {
+        txid = pushed;
+        options.events.emit('stepup.push', { executionId: request.execution_id, username: approver.duoUser, txid: pushed, pushinfo });
+      },
     );
-    if (outcome.approved) return finish({ code: 'OK' }, outcome.reason, { matchedTerm, stepUp: true });
-    if (outcome.operatorDetail) options.events.emit('log', { level: 'warn', message: `hook [ref ${ref}] ${outcome.operatorDetail}` });
-    return finish({ code: 'CHECK_FAILED', error_message: `${outcome.reason} [ref ${ref}]` }, outcome.reason, { matchedTerm, stepUp: true });
+    const extra = { rule: needs.rule, txid: outcome.txid ?? txid, stepUp: true };
+    if (shuttingDown.aborted && !outcome.approved) {
+      return finish(deny('duo-arcade is shutting down, so the request was refused.'), 'shutdown', 'shutting down', extra);
+    }
+    if (!outcome.approved) {
+      if (outcome.operatorDetail) options.events.emit('log', { level: 'warn', message: `hook [ref ${ref}] ${outcome.operatorDetail}` });
+      return finish(deny(outcome.reason), outcome.outcome, outcome.reason, extra);
+    }
+    const tool = findTool(request.tool.name);
+    if (!tool || needs.disclosed.length === 0) return finish({ code: 'OK' }, outcome.outcome, outcome.reason, extra);
+    // The CRM releases restricted records only against this signed, short-lived approval.
+    const approval = await options.approvals.issue({
+      records: needs.disclosed.map((r) => r.id),
+      tool: tool.name,
+      executionId: request.execution_id,
+      txid: extra.txid,
+    });
+    return finish({ code: 'OK', override: { inputs: { ...request.inputs, [APPROVAL_INPUT]: approval } } }, outcome.outcome, outcome.reason, extra);
   } catch (error) {
     options.events.emit('log', { level: 'error', message: `hook [ref ${ref}] unexpected error: ${errorMessage(error)}` });
-    return finish({ code: 'CHECK_FAILED', error_message: `The access check failed unexpectedly, so the request was refused. [ref ${ref}]` }, 'internal error', {
-      stepUp: false,
-    });
+    return finish(deny('The access check failed unexpectedly, so the request was refused.'), 'internal-error', 'internal error', { stepUp: false });
   }
+}
+
+/** The first rule that asks for step-up, or undefined for an everyday call. */
+function stepUpReason(request: PreHookRequest, options: HookOptions): StepUpReason | undefined {
+  const { policy } = options;
+  const verdict = inspectInputs(request.inputs, policy.sensitiveTerms);
+  // Matched by name whatever the toolkit is called in Arcade: a false match costs a push, a miss would leak.
+  const tool = findTool(request.tool.name);
+  const disclosed = tool ? options.restrictedDisclosedBy(tool.name, request.inputs) : [];
+  const describeInputs = () => summariseInputs(request.inputs);
+
+  if (verdict.kind === 'match') return { rule: `term "${verdict.term}"`, shown: verdict.value, disclosed };
+  if (verdict.kind === 'incomplete') return { rule: `inputs too complex to inspect (${verdict.why})`, shown: '(inputs too complex to show)', disclosed };
+  if (disclosed.length) return { rule: 'restricted record', shown: describeInputs(), disclosed };
+  if (tool && tool.scope === SCOPES.contactsWrite && policy.stepUpWrites) return { rule: 'writes need approval', shown: describeInputs(), disclosed };
+  if (tool && policy.stepUpTools.some((name) => findTool(name) === tool)) return { rule: 'tool needs approval', shown: describeInputs(), disclosed };
+  return undefined;
+}
+
+function summariseInputs(inputs: Record<string, unknown>): string {
+  const parts = Object.entries(inputs).map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  return parts.length ? parts.join(', ') : '(no inputs)';
+}
+
+function refuse(request: PreHookRequest, options: HookOptions, outcome: DecisionOutcome, reason: string): PreHookResult {
+  const ref = randomBytes(3).toString('hex').toUpperCase();
+  options.events.emit('hook.decision', {
+    ref,
+    executionId: request.execution_id,
+    tool: `${request.tool.toolkit}.${request.tool.name}`,
+    code: 'CHECK_FAILED',
+    outcome,
+    reason,
+    stepUp: false,
+    latencyMs: 0,
+  });
+  return { code: 'CHECK_FAILED', error_message: `${reason} [ref ${ref}]` };
 }
 
 function hookError(c: Context, error: unknown, events: StackEvents): Response {
@@ -121,11 +226,4 @@ function hookError(c: Context, error: unknown, events: StackEvents): Response {
 /** Equal-length digests, so the comparison is constant-time whatever the presented token's length. */
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
-}
-
-/** Tool inputs come from a model: no control characters, bounded length. */
-function clip(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = value.replace(/[\u0000-\u001F\u007F-\u009F]+/g, ' ').trim();
-  return clean.length > MAX_PUSHINFO_VALUE ? `${clean.slice(0, MAX_PUSHINFO_VALUE - 1)}…` : clean;
 }

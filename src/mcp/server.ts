@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { APPROVAL_INPUT } from '../approvals.js';
 import { CrmClient, CrmError } from '../crm/client.js';
 import { bearerToken } from '../crm/api.js';
 import { InvalidTokenError, type TokenValidator } from '../crm/token-validator.js';
@@ -78,8 +79,10 @@ async function runTool(tool: CrmTool, args: Record<string, unknown>, token: stri
     return errorResult(decision.message, { kind: 'denied' });
   }
   try {
-    const input = parseInputs(tool, decision.inputs);
-    const value = await tool.run(new CrmClient(options.crmBaseUrl, token), input);
+    // The hook's approval (when Duo approved disclosing restricted records) travels to the CRM, not to the tool.
+    const { [APPROVAL_INPUT]: approval, ...inputs } = decision.inputs;
+    const input = parseInputs(tool, inputs);
+    const value = await tool.run(new CrmClient(options.crmBaseUrl, token, typeof approval === 'string' ? approval : undefined), input);
     options.events.emit('tool.result', { tool: tool.name, ok: true });
     return { content: [{ type: 'text', text: JSON.stringify(value, null, 2) }], structuredContent: value as Record<string, unknown> };
   } catch (error) {

@@ -94,7 +94,7 @@ async function runCallStep(step: CallStep, ctx: ScenarioContext): Promise<string
   events.on('hook.decision', onDecision);
   events.on('stepup.push', onPush);
   emulator?.phone.setPolicy(async (push) => {
-    ctx.narrator.pushSent(push.username);
+    ctx.narrator.pushSent(push.username, push.pushinfo.rule);
     ctx.narrator.phone({ title: push.type, username: push.username, device: DEMO_DEVICE.name, pushinfo: push.pushinfo });
     const { answer, by } = await ctx.phone(push, scripted, AbortSignal.any([stepDone.signal, ...(ctx.signal ? [ctx.signal] : [])]));
     answered = answer;

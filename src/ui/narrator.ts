@@ -76,8 +76,8 @@ export class Narrator {
     }
   }
 
-  pushSent(username: string, matchedTerm?: string): void {
-    this.actor('hook', `sensitive${matchedTerm ? ` (“${matchedTerm}”)` : ''} → Duo Push to ${this.c.bold(username)}`, this.c.yellow);
+  pushSent(username: string, rule?: string): void {
+    this.actor('hook', `step-up${rule ? ` (${rule})` : ''} → Duo Push to ${this.c.bold(username)}`, this.c.yellow);
   }
 
   phone(push: { title?: string; username: string; device?: string; pushinfo: Record<string, string> }): void {
@@ -156,15 +156,23 @@ export function formatMs(ms: number): string {
 
 /** One line a presenter can read aloud, from the CRM's answer. */
 export function summarise(value: unknown, fallback: string): string {
-  const v = value as { contacts?: Array<{ name: string; company: string }>; contact?: { name: string; title: string; company: string; sector: string }; deals?: Array<{ name: string; amount: number; stage: string }> } | undefined;
+  const v = value as
+    | {
+        contacts?: Array<{ name: string; company: string }>;
+        contact?: { name: string; title: string; company: string; sector: string };
+        deals?: Array<{ name: string; amount: number; stage: string }>;
+        withheld?: { count: number };
+      }
+    | undefined;
+  const withheld = v?.withheld?.count ? ` (+${v.withheld.count} restricted withheld)` : '';
   if (v?.contacts) {
     const names = v.contacts.map((c) => `${c.name} (${c.company})`).join(', ');
-    return `${v.contacts.length} contact${v.contacts.length === 1 ? '' : 's'}${names ? `: ${names}` : ''}`;
+    return `${v.contacts.length} contact${v.contacts.length === 1 ? '' : 's'}${withheld}${names ? `: ${names}` : ''}`;
   }
   if (v?.contact) return `${v.contact.name}, ${v.contact.title ? `${v.contact.title} at ` : ''}${v.contact.company} (${v.contact.sector})`;
   if (v?.deals) {
     const deals = v.deals.map((d) => `${d.name} ($${d.amount.toLocaleString('en-US')}, ${d.stage})`).join('; ');
-    return `${v.deals.length} deal${v.deals.length === 1 ? '' : 's'}: ${deals}`;
+    return `${v.deals.length} deal${v.deals.length === 1 ? '' : 's'}${withheld}: ${deals}`;
   }
   return fallback.length > 200 ? `${fallback.slice(0, 199)}…` : fallback;
 }
