@@ -103,9 +103,14 @@ function listen(app: Hono, hostname: string, port: number): Promise<Server> {
   });
 }
 
-export function closeServer(server: Server): Promise<void> {
+/** Stops accepting, lets answers already on their way finish (briefly), then drops what is left. */
+export function closeServer(server: Server, graceMs = 1_000): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
+    const force = setTimeout(() => server.closeAllConnections(), graceMs).unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
   });
 }

@@ -5,12 +5,14 @@ import type { DuoDevice } from '../duo/auth-api-client.js';
 import type { DuoParams } from '../duo/signing.js';
 import { generateHex } from './credentials.js';
 import type { Directory, DirectoryUser } from './directory.js';
+import type { AuthApiFault, FaultSwitches } from './faults.js';
 import { DUO_ERRORS, duoFail, duoOk } from './envelope.js';
 import { checkSignedRequest, type SignatureCheckConfig } from './signature-check.js';
 import type { PushTransactions } from './transactions.js';
 
 export interface AuthApiConfig extends SignatureCheckConfig {
   directory: Directory;
+  faults: FaultSwitches;
   transactions: PushTransactions;
   maxBodyBytes: number;
   /** Base URL of this server, known only once it listens. */
@@ -18,6 +20,23 @@ export interface AuthApiConfig extends SignatureCheckConfig {
 }
 
 const MAX_PUSHINFO_BYTES = 20_000;
+
+// [inferred] Duo answers auth for a locked-out user with a deny whose status is locked_out.
+const LOCKED_OUT = { result: 'deny', status: 'locked_out', status_msg: 'Your account has been locked out due to excessive authentication failures.' } as const;
+
+async function answerWithFault(c: Context, fault: AuthApiFault): Promise<Response> {
+  switch (fault) {
+    case 'rate-limit':
+      return duoFail(c, { status: 429, code: 42901, message: 'Too Many Requests' });
+    case 'server-error':
+      return duoFail(c, { status: 503, code: 50301, message: 'Service Unavailable' });
+    case 'bad-json':
+      return c.body('<html><body>Bad Gateway</body></html>', 200, { 'content-type': 'text/html' });
+    case 'hang':
+      // Never answers: the caller's own deadline must end the wait (the emulator's close() drops the socket).
+      return new Promise<Response>(() => undefined);
+  }
+}
 
 type Handler = (c: Context, params: DuoParams) => Promise<Response> | Response;
 
@@ -58,6 +77,8 @@ export function createAuthApi(cfg: AuthApiConfig): Hono {
       handle: (c, params) => {
         const { user, missing } = findUser(params);
         if (missing) return duoFail(c, DUO_ERRORS.missingParam('username'));
+        if (user?.status === 'bypass') return duoOk(c, { result: 'allow', status_msg: 'Allowing unknown user' });
+        if (user?.status === 'disabled') return duoOk(c, { result: 'deny', status_msg: 'Your account is disabled.' });
         if (!user || user.devices.length === 0) {
           return duoOk(c, {
             result: 'enroll',
@@ -105,6 +126,11 @@ export function createAuthApi(cfg: AuthApiConfig): Hono {
         const type = one(params, 'type');
         const displayUsername = one(params, 'display_username');
 
+        if (user.status === 'locked_out') {
+          const tx = transactions.startSettled(user.username, LOCKED_OUT);
+          if (one(params, 'async') === '1' || one(params, 'async') === 'true') return duoOk(c, { txid: tx.txid });
+          return duoOk(c, { ...tx.state });
+        }
         const tx = transactions.start({
           username: user.username,
           device: device.device,
@@ -147,6 +173,8 @@ export function createAuthApi(cfg: AuthApiConfig): Hono {
       c.header('Allow', endpoint.method);
       return duoFail(c, DUO_ERRORS.methodNotAllowed());
     }
+    const fault = cfg.faults.take(c.req.param('endpoint'));
+    if (fault) return answerWithFault(c, fault);
     if (!endpoint.signed) return endpoint.handle(c, {});
     const checked = await checkSignedRequest(c, cfg);
     if (!checked.ok) return duoFail(c, checked.failure);

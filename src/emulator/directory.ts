@@ -10,7 +10,11 @@ export interface DirectoryUser {
   email: string;
   name: string;
   devices: DuoDevice[];
+  /** Duo's user status: bypass skips 2FA, disabled is denied by policy, locked_out fails every auth. */
+  status: UserStatus;
 }
+
+export type UserStatus = 'active' | 'bypass' | 'disabled' | 'locked_out';
 
 export interface NewUser {
   username: string;
@@ -18,6 +22,7 @@ export interface NewUser {
   name?: string;
   devices?: DuoDevice[];
   scopes?: string[];
+  status?: UserStatus;
 }
 
 export const DEMO_DEVICE: Readonly<DuoDevice> = Object.freeze({
@@ -61,6 +66,7 @@ export class Directory {
       email: user.email ?? `${user.username}@example.com`,
       name: user.name ?? user.username,
       devices: user.devices ?? [],
+      status: user.status ?? 'active',
     };
     this.users.set(user.username, entry);
     this.grants.set(user.username, new Set(user.scopes ?? this.grants.get(user.username) ?? []));

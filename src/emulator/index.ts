@@ -10,10 +10,12 @@ import { createAuthApi } from './auth-api.js';
 import { generateDuoId, generateSecret } from './credentials.js';
 import { Directory } from './directory.js';
 import { DEFAULT_CLIENT_SCOPES, createOidcApp } from './oidc.js';
+import { FaultSwitches } from './faults.js';
 import { VirtualPhone } from './phone.js';
 import { PushTransactions } from './transactions.js';
 
-export { CRM_SCOPES, DEMO_DEVICE, Directory, type DirectoryUser, type NewUser } from './directory.js';
+export { CRM_SCOPES, DEMO_DEVICE, Directory, type DirectoryUser, type NewUser, type UserStatus } from './directory.js';
+export { FaultSwitches, type AuthApiFault } from './faults.js';
 export { VirtualPhone, type PushAnswer, type PushRecord, type PushRequest, type PushResponder } from './phone.js';
 export { DEFAULT_CLIENT_SCOPES } from './oidc.js';
 
@@ -63,6 +65,8 @@ export interface DuoEmulator {
   credentials: EmulatorCredentials;
   phone: VirtualPhone;
   directory: Directory;
+  /** Failures to produce on the next Auth API calls (rate limiting, server errors, …). */
+  faults: FaultSwitches;
   /** Stops listening, ends pending long-polls and pushes, and drops every connection. */
   close(): Promise<void>;
 }
@@ -79,6 +83,7 @@ export async function startDuoEmulator(opts: EmulatorOptions = {}): Promise<DuoE
   };
   const appId = opts.appId ?? credentials.clientId;
   const phone = new VirtualPhone();
+  const faults = new FaultSwitches();
   const directory = opts.directory ?? new Directory();
   const pushLifetimeMs = opts.pushLifetimeMs ?? 60_000;
   const transactions = new PushTransactions(phone, {
@@ -99,6 +104,7 @@ export async function startDuoEmulator(opts: EmulatorOptions = {}): Promise<DuoE
       clockSkewSeconds: opts.clockSkewSeconds ?? 300,
       now,
       directory,
+      faults,
       transactions,
       maxBodyBytes,
       baseUrl: () => urls.authApiUrl,
@@ -153,6 +159,7 @@ export async function startDuoEmulator(opts: EmulatorOptions = {}): Promise<DuoE
     credentials,
     phone,
     directory,
+    faults,
     close,
   };
 }

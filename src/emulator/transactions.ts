@@ -67,6 +67,13 @@ export class PushTransactions {
     return tx;
   }
 
+  /** A transaction that is over before it starts (e.g. a locked-out user): no push is sent. */
+  startSettled(username: string, state: AuthResult): Transaction {
+    const tx: Transaction = { txid: randomUUID(), username, state, version: 1, reportedVersion: 0, terminal: true, settledAt: this.opts.now() };
+    this.txs.set(tx.txid, tx);
+    return tx;
+  }
+
   get(txid: string): Transaction | undefined {
     return this.txs.get(txid);
   }
