@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAudit } from './commands/audit.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerScenario } from './commands/scenario.js';
@@ -33,6 +34,7 @@ export async function main(argv: string[], term: Terminal = processTerminal()): 
   registerDemo(program, term, setExit);
   registerScenario(program, term, setExit);
   registerDoctor(program, term, setExit);
+  registerAudit(program, term, setExit);
 
   try {
     await program.parseAsync(argv);

@@ -80,6 +80,32 @@ describe('serve in-process', () => {
     expect(await running).toBe(0);
     expect(term.err()).toMatch(/phone +the virtual phone answers every push "deny"/);
     expect(term.err()).toMatch(/hook +CHECK_FAILED +DuoCrm\.ListContacts/);
+    expect(term.err()).toMatch(/audit +.*\.duo-arcade\/audit\.jsonl/);
+  });
+});
+
+describe('audit', () => {
+  it('shows the decisions a demo recorded, and finds one by its reference', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duo-arcade-audit-cli-'));
+    const term = captureTerminal();
+    expect(await main(['node', 'duo-arcade', 'scenario', 'defence', '--yes', '--audit-log', 'decisions.jsonl'], { ...term, cwd: dir })).toBe(0);
+    const ref = /\[ref ([0-9A-F]{6})\]/.exec(term.err())![1]!;
+
+    const listing = captureTerminal();
+    expect(await main(['node', 'duo-arcade', 'audit', '--file', 'decisions.jsonl'], { ...listing, cwd: dir })).toBe(0);
+    const lines = listing.out().trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(/CHECK_FAILED +DuoCrm\.ListContacts +demouser +\[term "defence"\] +denied +ref [0-9A-F]{6}/);
+
+    const one = captureTerminal();
+    expect(await main(['node', 'duo-arcade', 'audit', '--file', 'decisions.jsonl', '--ref', `[ref ${ref}]`, '--json'], { ...one, cwd: dir })).toBe(0);
+    expect(JSON.parse(one.out())).toMatchObject({ ref, decision: 'CHECK_FAILED', outcome: 'denied' });
+  });
+
+  it('says where it looked when there is no log', async () => {
+    const term = captureTerminal();
+    expect(await main(['node', 'duo-arcade', 'audit'], { ...term, cwd: mkdtempSync(join(tmpdir(), 'duo-arcade-no-audit-')) })).toBe(1);
+    expect(term.err()).toMatch(/No audit log at .*audit\.jsonl/);
   });
 });
 

@@ -94,6 +94,38 @@ describe('invalid values', () => {
   });
 });
 
+describe('step-up rules and the user map', () => {
+  it('reads DUO_USER_MAP as JSON, pairs or a file, with lower-cased callers', () => {
+    expect(load({ DUO_USER_MAP: '{"Alice@Example.com":"alice"}' }).userMap).toEqual({ 'alice@example.com': 'alice' });
+    expect(load({ DUO_USER_MAP: 'alice@example.com=alice, bob=bob.smith' }).userMap).toEqual({ 'alice@example.com': 'alice', bob: 'bob.smith' });
+    const dir = mkdtempSync(join(tmpdir(), 'duo-arcade-map-'));
+    writeFileSync(join(dir, 'users.yaml'), 'carol@example.com: carol\n');
+    expect(load({ DUO_USER_MAP: 'users.yaml' }, {}, dir).userMap).toEqual({ 'carol@example.com': 'carol' });
+    expect(load({}).userMap).toBeUndefined();
+  });
+
+  it('names a DUO_USER_MAP it cannot use', () => {
+    expect(failure(() => load({ DUO_USER_MAP: '{"alice": 3}' })).message).toMatch(/DUO_USER_MAP must map caller ids/);
+    expect(failure(() => load({ DUO_USER_MAP: '{broken' })).message).toMatch(/DUO_USER_MAP cannot be read/);
+  });
+
+  it('takes rules from a policy file, with the environment winning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duo-arcade-policy-'));
+    writeFileSync(join(dir, 'policy.yaml'), 'terms: [export-controlled, itar]\nstepUpWrites: true\nstepUpTools: [get_contact]\n');
+    const fromFile = load({ STEPUP_POLICY_FILE: 'policy.yaml' }, {}, dir);
+    expect(fromFile).toMatchObject({ sensitiveTerms: ['export-controlled', 'itar'], stepUpWrites: true, stepUpTools: ['get_contact'] });
+    const overridden = load({ STEPUP_POLICY_FILE: 'policy.yaml', SENSITIVE_QUERY_TERMS: 'secret', STEPUP_WRITES: 'false' }, {}, dir);
+    expect(overridden).toMatchObject({ sensitiveTerms: ['secret'], stepUpWrites: false });
+  });
+
+  it('names a bad policy file field and an unknown tool', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duo-arcade-policy-'));
+    writeFileSync(join(dir, 'policy.yaml'), 'terms: [x]\nstepUpWrite: true\n');
+    expect(failure(() => load({ STEPUP_POLICY_FILE: 'policy.yaml' }, {}, dir)).message).toMatch(/Unrecognized key: "stepUpWrite"/);
+    expect(failure(() => load({ STEPUP_TOOLS: 'delete_everything' })).message).toMatch(/STEPUP_TOOLS names "delete_everything", which is not a tool/);
+  });
+});
+
 describe('.env', () => {
   it('is read from the working directory, and the environment wins', () => {
     const dir = mkdtempSync(join(tmpdir(), 'duo-arcade-env-'));

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { listBuiltInScenarios } from '../scenarios/loader.js';
@@ -7,6 +8,7 @@ import { scenarioConfig, withInterrupt, type ModeOptions } from './shared.js';
 
 export interface PlayFlags extends ModeOptions {
   yes?: boolean;
+  auditLog?: string;
   approve?: boolean;
   deny?: boolean;
   json?: boolean;
@@ -18,6 +20,7 @@ export function addPlayOptions(command: Command): Command {
     .option('--approve', 'answer every push with Approve')
     .option('--deny', 'answer every push with Deny')
     .option('--json', 'print the results as JSON on stdout')
+    .option('--audit-log <path>', 'also append each hook decision to this audit log')
     .option('-p, --port <port>', 'port for the local server (default: a free one)')
     .option('--local', 'use the embedded Duo emulator (the default without a Duo account)')
     .option('--live', 'refused: scenarios revoke scopes and answer pushes, which only the emulator allows');
@@ -34,6 +37,10 @@ export function phoneOverride(options: PlayFlags): 'approve' | 'deny' | undefine
   return options.approve ? 'approve' : options.deny ? 'deny' : undefined;
 }
 
+export function auditLogPath(term: Terminal, options: PlayFlags): string | undefined {
+  return options.auditLog ? resolve(term.cwd, options.auditLog) : undefined;
+}
+
 export function playTerminal(term: Terminal, options: PlayFlags): Terminal {
   return options.yes || options.json ? { ...term, interactive: false } : term;
 }
@@ -48,6 +55,7 @@ export async function demo(term: Terminal, options: PlayFlags): Promise<number> 
       config,
       answer,
       json: options.json,
+      auditLog: auditLogPath(term, options),
       title: 'duo-arcade demo — Cisco Duo decides, Arcade enforces',
       interrupt,
     }),

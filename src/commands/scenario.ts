@@ -3,7 +3,7 @@ import { listBuiltInScenarios, resolveScenario } from '../scenarios/loader.js';
 import { playScenarios } from '../scenarios/play.js';
 import { UsageError } from '../errors.js';
 import type { Terminal } from '../ui/terminal.js';
-import { addPlayOptions, phoneOverride, playTerminal, type PlayFlags } from './demo.js';
+import { addPlayOptions, auditLogPath, phoneOverride, playTerminal, type PlayFlags } from './demo.js';
 import { scenarioConfig, withInterrupt } from './shared.js';
 
 export function registerScenario(program: Command, term: Terminal, setExit: (code: number) => void): void {
@@ -27,7 +27,15 @@ export async function scenario(term: Terminal, name: string | undefined, options
   const chosen = resolveScenario(name, term.cwd);
   const config = scenarioConfig(term, options);
   return withInterrupt((interrupt) =>
-    playScenarios([chosen], { term: playTerminal(term, options), config, answer, json: options.json, title: `duo-arcade scenario ${chosen.name}`, interrupt }),
+    playScenarios([chosen], {
+      term: playTerminal(term, options),
+      config,
+      answer,
+      json: options.json,
+      auditLog: auditLogPath(term, options),
+      title: `duo-arcade scenario ${chosen.name}`,
+      interrupt,
+    }),
   );
 }
 

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { select } from '@inquirer/prompts';
 import { Option, type Command } from 'commander';
 import type { PushAnswer, PushRequest } from '../emulator/index.js';
@@ -7,6 +8,7 @@ import { startStack, type Stack } from '../stack.js';
 import { formatMs } from '../ui/narrator.js';
 import { phoneCard } from '../ui/phone-card.js';
 import type { Terminal } from '../ui/terminal.js';
+import { DEFAULT_AUDIT_LOG } from './audit.js';
 import { configFromOptions, untilSignal, type ModeOptions } from './shared.js';
 
 type PhonePolicy = PushAnswer | 'ask';
@@ -15,6 +17,8 @@ const PHONE_POLICIES: readonly PhonePolicy[] = ['approve', 'deny', 'timeout', 'f
 interface ServeOptions extends ModeOptions {
   json?: boolean;
   phone?: PhonePolicy;
+  /** A path, or false for --no-audit-log. */
+  auditLog?: string | false;
 }
 
 export function registerServe(program: Command, term: Terminal, setExit: (code: number) => void): void {
@@ -26,6 +30,8 @@ export function registerServe(program: Command, term: Terminal, setExit: (code: 
     .option('--local', 'use the embedded Duo emulator (default when no Duo account is configured)')
     .option('--live', 'use the real Duo tenant configured in the environment')
     .addOption(new Option('--phone <answer>', 'local mode: how the virtual phone answers pushes ("ask" prompts here)').choices(PHONE_POLICIES))
+    .option('--audit-log <path>', `append one JSON line per hook decision here (default: ${DEFAULT_AUDIT_LOG})`)
+    .option('--no-audit-log', 'do not record decisions')
     .option('--json', 'print one JSON line with the URLs on stdout once ready')
     .action(async (options: ServeOptions) => setExit(await serve(term, options)));
 }
@@ -34,7 +40,8 @@ export async function serve(term: Terminal, options: ServeOptions, signal?: Abor
   const config = configFromOptions(term, options);
   if (options.phone && config.mode === 'live') throw new UsageError('--phone answers the embedded emulator’s pushes; in live mode the real phone does.');
   if (options.phone === 'ask' && !term.interactive) throw new UsageError('--phone ask needs a terminal to ask in.', 'Use --phone approve, deny or timeout.');
-  const stack = await startStack(config);
+  const auditLog = options.auditLog === false ? undefined : resolve(term.cwd, options.auditLog ?? DEFAULT_AUDIT_LOG);
+  const stack = await startStack(config, { auditLog });
   const c = term.colour;
   const err = (text = '') => term.stderr.write(`${text}\n`);
   const phone = options.phone ?? 'approve';
@@ -53,6 +60,8 @@ export async function serve(term: Terminal, options: ServeOptions, signal?: Abor
     fact('duo', `embedded emulator: Auth API ${stack.emulator.authApiUrl}, issuer ${stack.emulator.issuer}`);
     fact('phone', phone === 'ask' ? 'you answer each push here' : `the virtual phone answers every push "${phone}" (--phone approve|deny|timeout|fraud|ask)`);
   }
+  fact('policy', `step-up for terms ${config.sensitiveTerms.join(', ')}; restricted records${config.stepUpWrites ? '; writes' : ''}${config.stepUpTools.length ? `; tools ${config.stepUpTools.join(', ')}` : ''}`);
+  fact('audit', stack.auditLog ? `${stack.auditLog} (duo-arcade audit shows it)` : 'off');
   fact('bearer', config.hookBearerGenerated ? 'generated for this run (set HOOK_BEARER_TOKEN to choose one)' : 'HOOK_BEARER_TOKEN');
   err(c.dim('Press Ctrl+C to stop.'));
 
@@ -61,7 +70,9 @@ export async function serve(term: Terminal, options: ServeOptions, signal?: Abor
   const stamp = () => c.dim(new Date().toISOString().slice(11, 19));
   const onDecision = (event: HookDecisionEvent) => {
     const code = event.code === 'OK' ? c.green('OK') : c.red('CHECK_FAILED');
-    err(`${stamp()}  ${c.yellow('hook')}  ${code}  ${event.tool}  ${event.reason}${event.ref ? ` [ref ${event.ref}]` : ''}  ${c.dim(formatMs(event.latencyMs))}`);
+    const who = event.duoUser && event.stepUp ? ` ${event.userId ?? '?'}→${event.duoUser}` : '';
+    const rule = event.rule ? ` [${event.rule}]` : '';
+    err(`${stamp()}  ${c.yellow('hook')}  ${code}  ${event.tool}${who}${rule}  ${event.reason}  ${c.dim(`ref ${event.ref} · ${formatMs(event.latencyMs)}`)}`);
   };
   const onLog = (event: { level: string; message: string }) => {
     err(`${stamp()}  ${event.level === 'error' ? c.red(event.level) : c.yellow(event.level)}  ${event.message}`);

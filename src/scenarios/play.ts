@@ -18,6 +18,7 @@ export interface PlayOptions {
   /** --json: print the results as one JSON document on stdout. */
   json?: boolean;
   title: string;
+  auditLog?: string;
   /** Aborted on SIGINT (or Ctrl+C at a prompt): the stack closes and the run reports "interrupted". */
   interrupt: AbortController;
 }
@@ -31,7 +32,7 @@ export async function playScenarios(scenarios: Scenario[], options: PlayOptions)
   const { term, config } = options;
   const narrator = new Narrator(term);
   const started = performance.now();
-  const stack = await startStack({ ...config, port: config.port }, { emulator: { pushLifetimeMs: DEMO_PUSH_LIFETIME_MS } });
+  const stack = await startStack(config, { emulator: { pushLifetimeMs: DEMO_PUSH_LIFETIME_MS }, auditLog: options.auditLog });
   const agent = new Agent(stack.mcpUrl);
   const logListener = (event: { level: string; message: string }) => {
     if (event.level !== 'info') narrator.line(term.colour.dim(`   [${event.level}] ${event.message}`));
