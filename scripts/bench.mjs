@@ -12,7 +12,15 @@ import { startStack } from '../dist/stack.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'duo-arcade-bench-'));
 const bearer = 'bench-bearer-0123456789';
-const quiet = () => ({ stdout: new PassThrough().resume(), stderr: new PassThrough().resume(), stdin: new PassThrough(), env: { HOOK_BEARER_TOKEN: bearer }, cwd, colour: new Chalk({ level: 0 }), interactive: false });
+const quiet = () => ({
+  stdout: new PassThrough().resume(),
+  stderr: new PassThrough().resume(),
+  stdin: new PassThrough(),
+  env: { HOOK_BEARER_TOKEN: bearer },
+  cwd,
+  colour: new Chalk({ level: 0 }),
+  interactive: false,
+});
 
 function stats(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -34,7 +42,12 @@ const call = async (inputs) => {
   const response = await fetch(stack.hookUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-    body: JSON.stringify({ execution_id: 'bench', tool: { name: 'ListContacts', toolkit: 'DuoCrm', version: '1.0.0' }, inputs, context: { user_id: 'bench' } }),
+    body: JSON.stringify({
+      execution_id: 'bench',
+      tool: { name: 'ListContacts', toolkit: 'DuoCrm', version: '1.0.0' },
+      inputs,
+      context: { user_id: 'bench' },
+    }),
   });
   const body = await response.json();
   return { ms: performance.now() - started, body };

@@ -28,7 +28,10 @@ export async function main(argv: string[], term: Terminal = processTerminal()): 
       outputError: (text, write) => write(term.colour.red(text)),
     })
     .exitOverride()
-    .addHelpText('after', `\nQuick start:\n  npx duo-arcade demo          play the whole demo offline\n\nEnvironment (also read from ./.env):\n${CONFIG_VARIABLES.map((v) => `  ${v.name.padEnd(22)} ${v.default}`).join('\n')}\n`);
+    .addHelpText(
+      'after',
+      `\nQuick start:\n  npx duo-arcade demo          play the whole demo offline\n\nEnvironment (also read from ./.env):\n${CONFIG_VARIABLES.map((v) => `  ${v.name.padEnd(22)} ${v.default}`).join('\n')}\n`,
+    );
 
   registerServe(program, term, setExit);
   registerDemo(program, term, setExit);

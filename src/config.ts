@@ -64,22 +64,47 @@ export const ARCADE_MAX_HOOK_TIMEOUT_MS = 30_000;
 
 /** Every variable we read, with its default, for `--help` and the README. */
 export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; description: string }> = [
-  { name: 'DUO_ARCADE_MODE', default: 'auto', description: '`local` (embedded Duo emulator) or `live` (real Duo). Auto: live when DUO_OIDC_ISSUER and DUO_AUTH_HOST are set.' },
+  {
+    name: 'DUO_ARCADE_MODE',
+    default: 'auto',
+    description: '`local` (embedded Duo emulator) or `live` (real Duo). Auto: live when DUO_OIDC_ISSUER and DUO_AUTH_HOST are set.',
+  },
   { name: 'DUO_OIDC_ISSUER', default: '–', description: 'Issuer of the Duo OIDC / OAuth 2.1 application (live).' },
   { name: 'DUO_CLIENT_ID', default: '–', description: 'Client ID of that application (live; accepted by the emulator in local mode).' },
   { name: 'DUO_CLIENT_SECRET', default: '–', description: 'Client secret, used for token introspection (live).' },
-  { name: 'DUO_INTROSPECTION_URL', default: '<issuer>/token_introspection', description: 'RFC 7662 introspection endpoint, when not the discovered one.' },
+  {
+    name: 'DUO_INTROSPECTION_URL',
+    default: '<issuer>/token_introspection',
+    description: 'RFC 7662 introspection endpoint, when not the discovered one.',
+  },
   { name: 'DUO_AUTH_IKEY', default: '–', description: 'Auth API integration key (live; accepted by the emulator in local mode).' },
   { name: 'DUO_AUTH_SKEY', default: '–', description: 'Auth API secret key.' },
   { name: 'DUO_AUTH_HOST', default: '–', description: 'Auth API hostname, `api-XXXXXXXX.duosecurity.com`.' },
   { name: 'DUO_STEPUP_USERNAME', default: 'demouser', description: 'Duo username that receives the step-up push.' },
   { name: 'HOOK_BEARER_TOKEN', default: 'random (local)', description: 'Bearer token Arcade sends to /hooks/pre. Required in live mode.' },
-  { name: 'HOOK_TIMEOUT_MS', default: String(DEFAULT_HOOK_TIMEOUT_MS), description: 'Our budget for one hook call (≤ 30000, Arcade’s maximum). Set Arcade’s hook timeout to at least this.' },
-  { name: 'SENSITIVE_QUERY_TERMS', default: DEFAULT_SENSITIVE_TERMS.join(','), description: 'Comma-separated terms that make a tool call sensitive (step-up required).' },
+  {
+    name: 'HOOK_TIMEOUT_MS',
+    default: String(DEFAULT_HOOK_TIMEOUT_MS),
+    description: 'Our budget for one hook call (≤ 30000, Arcade’s maximum). Set Arcade’s hook timeout to at least this.',
+  },
+  {
+    name: 'SENSITIVE_QUERY_TERMS',
+    default: DEFAULT_SENSITIVE_TERMS.join(','),
+    description: 'Comma-separated terms that make a tool call sensitive (step-up required).',
+  },
   { name: 'STEPUP_TOOLS', default: '–', description: 'Comma-separated tools that always need step-up (e.g. `get_contact`).' },
   { name: 'STEPUP_WRITES', default: 'false', description: 'Writes (`create_contact`) always need step-up.' },
-  { name: 'STEPUP_POLICY_FILE', default: '–', description: 'YAML/JSON file with `terms`, `stepUpTools`, `stepUpWrites`; the variables above win over it.' },
-  { name: 'DUO_USER_MAP', default: '–', description: 'Who approves whose requests: JSON (`{"alice@example.com":"alice"}`), `id=duouser,…`, or a JSON/YAML file. Unmapped callers are refused.' },
+  {
+    name: 'STEPUP_POLICY_FILE',
+    default: '–',
+    description: 'YAML/JSON file with `terms`, `stepUpTools`, `stepUpWrites`; the variables above win over it.',
+  },
+  {
+    name: 'DUO_USER_MAP',
+    default: '–',
+    description:
+      'Who approves whose requests: JSON (`{"alice@example.com":"alice"}`), `id=duouser,…`, or a JSON/YAML file. Unmapped callers are refused.',
+  },
   { name: 'DEV_ALLOW_INSECURE', default: 'false', description: 'Skip token validation and grant DEV_SCOPES. Development only.' },
   { name: 'DEV_SCOPES', default: ALL_SCOPES.join(','), description: 'Scopes granted when DEV_ALLOW_INSECURE=true.' },
   { name: 'STEPUP_DEV_MODE', default: '–', description: '`allow` or `deny`: answer step-ups without Duo. Development only.' },
@@ -148,12 +173,14 @@ export function loadConfig(options: { env: Env; cwd: string; flags?: ConfigFlags
   const devScopes = splitList(get('DEV_SCOPES') ?? ALL_SCOPES.join(','));
   const policyFile = get('STEPUP_POLICY_FILE');
   const filePolicy = policyFile ? readPolicyFile(resolve(options.cwd, policyFile), problems) : {};
-  const sensitiveTerms = (get('SENSITIVE_QUERY_TERMS') !== undefined ? splitList(get('SENSITIVE_QUERY_TERMS')!) : (filePolicy.terms ?? DEFAULT_SENSITIVE_TERMS)).map((t) =>
-    t.toLowerCase(),
-  );
-  if (sensitiveTerms.length === 0) problems.push('SENSITIVE_QUERY_TERMS is empty: no call would ever need step-up. Unset it to use the defaults.');
+  const sensitiveTerms = (
+    get('SENSITIVE_QUERY_TERMS') !== undefined ? splitList(get('SENSITIVE_QUERY_TERMS')!) : (filePolicy.terms ?? DEFAULT_SENSITIVE_TERMS)
+  ).map((t) => t.toLowerCase());
+  if (sensitiveTerms.length === 0)
+    problems.push('SENSITIVE_QUERY_TERMS is empty: no call would ever need step-up. Unset it to use the defaults.');
   const stepUpTools = get('STEPUP_TOOLS') !== undefined ? splitList(get('STEPUP_TOOLS')!) : (filePolicy.stepUpTools ?? []);
-  for (const tool of stepUpTools) if (!findTool(tool)) problems.push(`STEPUP_TOOLS names "${tool}", which is not a tool (${TOOLS.map((t) => t.name).join(', ')}).`);
+  for (const tool of stepUpTools)
+    if (!findTool(tool)) problems.push(`STEPUP_TOOLS names "${tool}", which is not a tool (${TOOLS.map((t) => t.name).join(', ')}).`);
   const stepUpWrites = env.STEPUP_WRITES !== undefined ? bool('STEPUP_WRITES') : (filePolicy.stepUpWrites ?? false);
   const policySource = policyFile ? `${policyFile} and the environment` : 'the environment and defaults';
   const userMapRaw = get('DUO_USER_MAP');
@@ -164,7 +191,8 @@ export function loadConfig(options: { env: Env; cwd: string; flags?: ConfigFlags
   let hookBearerToken = get('HOOK_BEARER_TOKEN');
   let hookBearerGenerated = false;
   if (!hookBearerToken) {
-    if (mode === 'live') problems.push('HOOK_BEARER_TOKEN is not set: Arcade must authenticate to the hook. Generate one with `openssl rand -hex 32`.');
+    if (mode === 'live')
+      problems.push('HOOK_BEARER_TOKEN is not set: Arcade must authenticate to the hook. Generate one with `openssl rand -hex 32`.');
     hookBearerToken = randomBytes(24).toString('base64url');
     hookBearerGenerated = true;
   }
@@ -191,13 +219,18 @@ export function loadConfig(options: { env: Env; cwd: string; flags?: ConfigFlags
       ['DUO_STEPUP_USERNAME', get('DUO_STEPUP_USERNAME')],
     ];
     const missing = required.filter(([, value]) => !value).map(([name]) => name);
-    if (missing.length > 0) problems.push(`Live mode needs ${missing.join(', ')} (set ${missing.length === 1 ? 'it' : 'them'} in .env or the environment).`);
+    if (missing.length > 0)
+      problems.push(`Live mode needs ${missing.join(', ')} (set ${missing.length === 1 ? 'it' : 'them'} in .env or the environment).`);
   }
 
   if (problems.length > 0) {
     throw new UserError(
-      problems.length === 1 ? `Invalid configuration: ${problems[0]}` : `Invalid configuration:\n${problems.map((p) => `  • ${p}`).join('\n')}`,
-      mode === 'live' ? 'Fix the values above, or run offline with --local.' : 'Fix the values above (see the configuration table in the README).',
+      problems.length === 1
+        ? `Invalid configuration: ${problems[0]}`
+        : `Invalid configuration:\n${problems.map((p) => `  • ${p}`).join('\n')}`,
+      mode === 'live'
+        ? 'Fix the values above, or run offline with --local.'
+        : 'Fix the values above (see the configuration table in the README).',
       flags.port !== undefined && problems.some((p) => p.startsWith('--port')) ? 2 : 1,
     );
   }
@@ -239,7 +272,9 @@ function readPolicyFile(path: string, problems: string[]): z.infer<typeof Policy
   }
   const parsed = PolicyFile.safeParse(data);
   if (!parsed.success) {
-    problems.push(`STEPUP_POLICY_FILE ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ')}`);
+    problems.push(
+      `STEPUP_POLICY_FILE ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ')}`,
+    );
     return {};
   }
   return parsed.data;
@@ -275,7 +310,10 @@ function chooseMode(env: Env, flags: ConfigFlags, problems: string[]): { mode: M
   }
   const partial = ['DUO_OIDC_ISSUER', 'DUO_AUTH_HOST'].filter(has);
   if (partial.length > 0) {
-    return { mode: 'local', modeReason: `only ${partial.join(' and ')} of the real Duo settings is set (pass --live to see what is missing)` };
+    return {
+      mode: 'local',
+      modeReason: `only ${partial.join(' and ')} of the real Duo settings is set (pass --live to see what is missing)`,
+    };
   }
   return { mode: 'local', modeReason: 'no Duo account is configured, so the embedded Duo emulator stands in' };
 }
@@ -294,7 +332,9 @@ function parseHookTimeout(raw: string | undefined, problems: string[]): number {
   if (raw === undefined) return DEFAULT_HOOK_TIMEOUT_MS;
   const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(value) || value < 1000 || value > ARCADE_MAX_HOOK_TIMEOUT_MS) {
-    problems.push(`HOOK_TIMEOUT_MS="${raw}" must be a whole number of milliseconds between 1000 and ${ARCADE_MAX_HOOK_TIMEOUT_MS} (Arcade's hook timeout cannot exceed 30 s).`);
+    problems.push(
+      `HOOK_TIMEOUT_MS="${raw}" must be a whole number of milliseconds between 1000 and ${ARCADE_MAX_HOOK_TIMEOUT_MS} (Arcade's hook timeout cannot exceed 30 s).`,
+    );
     return DEFAULT_HOOK_TIMEOUT_MS;
   }
   return value;
@@ -335,7 +375,9 @@ function authApiBaseUrl(host: string, mode: Mode, problems: string[]): string | 
   }
   if (!isDuoApiHost(host.toLowerCase())) {
     if (mode === 'live') {
-      problems.push(`DUO_AUTH_HOST="${host}" is not a Duo API hostname: copy "API hostname" from the Auth API application in the Duo Admin Panel (api-XXXXXXXX.duosecurity.com).`);
+      problems.push(
+        `DUO_AUTH_HOST="${host}" is not a Duo API hostname: copy "API hostname" from the Auth API application in the Duo Admin Panel (api-XXXXXXXX.duosecurity.com).`,
+      );
     }
     return undefined;
   }

@@ -55,7 +55,10 @@ export async function startServer(options: AppOptions & { host: string; port: nu
     return mcp(c.req.raw);
   });
   app.notFound((c) =>
-    c.json({ error: 'not_found', message: `Nothing at ${c.req.method} ${c.req.path}. Try /health, /api/contacts, /hooks/pre or /mcp.` }, 404),
+    c.json(
+      { error: 'not_found', message: `Nothing at ${c.req.method} ${c.req.path}. Try /health, /api/contacts, /hooks/pre or /mcp.` },
+      404,
+    ),
   );
   app.onError((error, c) => {
     options.events.emit('log', { level: 'error', message: `unexpected error on ${c.req.method} ${c.req.path}: ${errorMessage(error)}` });
@@ -68,7 +71,11 @@ export async function startServer(options: AppOptions & { host: string; port: nu
   baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   mcp = createMcpHandler({
     crmBaseUrl: baseUrl,
-    gate: new ArcadeStandIn({ hookUrl: `${baseUrl}/hooks/pre`, bearerToken: options.hook.bearerToken, timeoutMs: standInTimeout(options.hook.timeoutMs) }),
+    gate: new ArcadeStandIn({
+      hookUrl: `${baseUrl}/hooks/pre`,
+      bearerToken: options.hook.bearerToken,
+      timeoutMs: standInTimeout(options.hook.timeoutMs),
+    }),
     validator: options.validator,
     events: options.events,
     version: VERSION,
@@ -93,7 +100,9 @@ function listen(app: Hono, hostname: string, port: number): Promise<Server> {
     server.once('listening', () => resolve(server));
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {
-        reject(new UserError(`Port ${port} on ${hostname} is already in use.`, 'Stop the other process, or pass --port 0 to pick a free port.'));
+        reject(
+          new UserError(`Port ${port} on ${hostname} is already in use.`, 'Stop the other process, or pass --port 0 to pick a free port.'),
+        );
       } else if (error.code === 'EACCES') {
         reject(new UserError(`Not allowed to listen on ${hostname}:${port}.`, 'Use a port above 1024, e.g. --port 8000.'));
       } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {

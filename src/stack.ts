@@ -72,14 +72,18 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
   }
 
   if (!config.hookBearerGenerated && config.hookBearerToken.length < MIN_BEARER_LENGTH) {
-    warnings.push(`HOOK_BEARER_TOKEN is only ${config.hookBearerToken.length} characters: anyone who guesses it can call the hook. Use \`openssl rand -hex 32\`.`);
+    warnings.push(
+      `HOOK_BEARER_TOKEN is only ${config.hookBearerToken.length} characters: anyone who guesses it can call the hook. Use \`openssl rand -hex 32\`.`,
+    );
   }
 
   try {
     let validator: TokenValidator;
     if (config.devAllowInsecure) {
       validator = new InsecureDevValidator(config.devScopes);
-      warnings.push(`DEV_ALLOW_INSECURE=true: bearer tokens are NOT validated; every caller gets ${config.devScopes.join(', ')}. Never use this outside development.`);
+      warnings.push(
+        `DEV_ALLOW_INSECURE=true: bearer tokens are NOT validated; every caller gets ${config.devScopes.join(', ')}. Never use this outside development.`,
+      );
     } else {
       validator = new IntrospectionValidator({
         issuer: duo.issuer,
@@ -92,10 +96,15 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
     let stepUp: StepUp;
     if (config.stepupDevMode) {
       stepUp = new DevModeStepUp(config.stepupDevMode);
-      warnings.push(`STEPUP_DEV_MODE=${config.stepupDevMode}: sensitive calls are ${config.stepupDevMode === 'allow' ? 'ALLOWED' : 'denied'} without a Duo push. Never use this outside development.`);
+      warnings.push(
+        `STEPUP_DEV_MODE=${config.stepupDevMode}: sensitive calls are ${config.stepupDevMode === 'allow' ? 'ALLOWED' : 'denied'} without a Duo push. Never use this outside development.`,
+      );
     } else {
       const client = new DuoAuthClient({ baseUrl: duo.authApiUrl ?? '', ikey: duo.authIkey ?? '', skey: duo.authSkey ?? '' });
-      stepUp = new DuoPushStepUp(client, config.mode === 'local' ? 'the embedded Duo emulator' : new URL(duo.authApiUrl ?? 'https://invalid').host);
+      stepUp = new DuoPushStepUp(
+        client,
+        config.mode === 'local' ? 'the embedded Duo emulator' : new URL(duo.authApiUrl ?? 'https://invalid').host,
+      );
     }
 
     const server = await startServer({

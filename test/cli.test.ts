@@ -25,7 +25,12 @@ describe('demo', () => {
     const { code, out, err } = await run(['demo', '--yes']);
     expect(code).toBe(0);
     expect(out).toBe('');
-    for (const text of ['An everyday request runs at once', 'A sensitive request needs a Duo Push', 'Duo revokes a scope, the tool stops', 'Missing required scope: crm.deals.read']) {
+    for (const text of [
+      'An everyday request runs at once',
+      'A sensitive request needs a Duo Push',
+      'Duo revokes a scope, the tool stops',
+      'Missing required scope: crm.deals.read',
+    ]) {
       expect(err).toContain(text);
     }
     expect(err).toMatch(/3 scenarios, 12 steps, all as expected/);
@@ -34,7 +39,11 @@ describe('demo', () => {
 
   it('never prints a secret, even ones the user configured', async () => {
     const secrets = { DUO_AUTH_SKEY: 'S'.repeat(40), DUO_CLIENT_SECRET: 'C'.repeat(40), HOOK_BEARER_TOKEN: TEST_BEARER };
-    const { code, out, err } = await run(['demo', '--yes', '--json'], { ...secrets, DUO_AUTH_IKEY: 'DIABCDEFGHIJKLMNOPQR', DUO_CLIENT_ID: 'DICLIENTIDCLIENTID00' });
+    const { code, out, err } = await run(['demo', '--yes', '--json'], {
+      ...secrets,
+      DUO_AUTH_IKEY: 'DIABCDEFGHIJKLMNOPQR',
+      DUO_CLIENT_ID: 'DICLIENTIDCLIENTID00',
+    });
     expect(code).toBe(0);
     for (const secret of Object.values(secrets)) {
       expect(out).not.toContain(secret);
@@ -54,7 +63,12 @@ describe('demo with a live .env', () => {
     const dir = mkdtempSync(join(tmpdir(), 'duo-arcade-live-env-'));
     writeFileSync(
       join(dir, '.env'),
-      ['DUO_OIDC_ISSUER=https://sso-abc.sso.duosecurity.com/oauth2/DIAPP', 'DUO_AUTH_HOST=api-1234abcd.duosecurity.com', 'DUO_STEPUP_USERNAME=alice', ''].join('\n'),
+      [
+        'DUO_OIDC_ISSUER=https://sso-abc.sso.duosecurity.com/oauth2/DIAPP',
+        'DUO_AUTH_HOST=api-1234abcd.duosecurity.com',
+        'DUO_STEPUP_USERNAME=alice',
+        '',
+      ].join('\n'),
     );
     const term = captureTerminal();
     const code = await main(['node', 'duo-arcade', 'demo', '--yes'], { ...term, cwd: dir });
@@ -73,7 +87,12 @@ describe('serve in-process', () => {
     const response = await fetch(ready.hookUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BEARER}` },
-      body: JSON.stringify({ execution_id: 'e1', tool: { name: 'ListContacts', toolkit: 'DuoCrm', version: '1' }, inputs: { query: 'defence' }, context: {} }),
+      body: JSON.stringify({
+        execution_id: 'e1',
+        tool: { name: 'ListContacts', toolkit: 'DuoCrm', version: '1' },
+        inputs: { query: 'defence' },
+        context: {},
+      }),
     });
     expect(await response.json()).toMatchObject({ code: 'CHECK_FAILED' });
     stop.abort();
@@ -88,7 +107,9 @@ describe('audit', () => {
   it('shows the decisions a demo recorded, and finds one by its reference', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'duo-arcade-audit-cli-'));
     const term = captureTerminal();
-    expect(await main(['node', 'duo-arcade', 'scenario', 'defence', '--yes', '--audit-log', 'decisions.jsonl'], { ...term, cwd: dir })).toBe(0);
+    expect(
+      await main(['node', 'duo-arcade', 'scenario', 'defence', '--yes', '--audit-log', 'decisions.jsonl'], { ...term, cwd: dir }),
+    ).toBe(0);
     const ref = /\[ref ([0-9A-F]{6})\]/.exec(term.err())![1]!;
 
     const listing = captureTerminal();
@@ -98,7 +119,9 @@ describe('audit', () => {
     expect(lines[1]).toMatch(/CHECK_FAILED +DuoCrm\.ListContacts +demouser +\[term "defence"\] +denied +ref [0-9A-F]{6}/);
 
     const one = captureTerminal();
-    expect(await main(['node', 'duo-arcade', 'audit', '--file', 'decisions.jsonl', '--ref', `[ref ${ref}]`, '--json'], { ...one, cwd: dir })).toBe(0);
+    expect(
+      await main(['node', 'duo-arcade', 'audit', '--file', 'decisions.jsonl', '--ref', `[ref ${ref}]`, '--json'], { ...one, cwd: dir }),
+    ).toBe(0);
     expect(JSON.parse(one.out())).toMatchObject({ ref, decision: 'CHECK_FAILED', outcome: 'denied' });
   });
 

@@ -55,7 +55,15 @@ describe('mode selection', () => {
 
   it('names every missing live variable at once', () => {
     const error = failure(() => load({}, { mode: 'live' }));
-    for (const name of ['DUO_OIDC_ISSUER', 'DUO_CLIENT_ID', 'DUO_CLIENT_SECRET', 'DUO_AUTH_HOST', 'DUO_AUTH_IKEY', 'DUO_AUTH_SKEY', 'HOOK_BEARER_TOKEN']) {
+    for (const name of [
+      'DUO_OIDC_ISSUER',
+      'DUO_CLIENT_ID',
+      'DUO_CLIENT_SECRET',
+      'DUO_AUTH_HOST',
+      'DUO_AUTH_IKEY',
+      'DUO_AUTH_SKEY',
+      'HOOK_BEARER_TOKEN',
+    ]) {
       expect(error.message).toContain(name);
     }
   });
@@ -70,7 +78,9 @@ describe('invalid values', () => {
   });
 
   it('accepts plain http only on loopback', () => {
-    expect(() => load({ ...LIVE, DUO_OIDC_ISSUER: 'http://127.0.0.1:9000/oauth2/x', DUO_AUTH_HOST: 'http://127.0.0.1:9000' })).not.toThrow();
+    expect(() =>
+      load({ ...LIVE, DUO_OIDC_ISSUER: 'http://127.0.0.1:9000/oauth2/x', DUO_AUTH_HOST: 'http://127.0.0.1:9000' }),
+    ).not.toThrow();
     expect(failure(() => load({ ...LIVE, DUO_OIDC_ISSUER: 'http://duo.example.com/x' })).message).toMatch(/must use https/);
   });
 
@@ -97,7 +107,10 @@ describe('invalid values', () => {
 describe('step-up rules and the user map', () => {
   it('reads DUO_USER_MAP as JSON, pairs or a file, with lower-cased callers', () => {
     expect(load({ DUO_USER_MAP: '{"Alice@Example.com":"alice"}' }).userMap).toEqual({ 'alice@example.com': 'alice' });
-    expect(load({ DUO_USER_MAP: 'alice@example.com=alice, bob=bob.smith' }).userMap).toEqual({ 'alice@example.com': 'alice', bob: 'bob.smith' });
+    expect(load({ DUO_USER_MAP: 'alice@example.com=alice, bob=bob.smith' }).userMap).toEqual({
+      'alice@example.com': 'alice',
+      bob: 'bob.smith',
+    });
     const dir = mkdtempSync(join(tmpdir(), 'duo-arcade-map-'));
     writeFileSync(join(dir, 'users.yaml'), 'carol@example.com: carol\n');
     expect(load({ DUO_USER_MAP: 'users.yaml' }, {}, dir).userMap).toEqual({ 'carol@example.com': 'carol' });
@@ -122,7 +135,9 @@ describe('step-up rules and the user map', () => {
     const dir = mkdtempSync(join(tmpdir(), 'duo-arcade-policy-'));
     writeFileSync(join(dir, 'policy.yaml'), 'terms: [x]\nstepUpWrite: true\n');
     expect(failure(() => load({ STEPUP_POLICY_FILE: 'policy.yaml' }, {}, dir)).message).toMatch(/Unrecognized key: "stepUpWrite"/);
-    expect(failure(() => load({ STEPUP_TOOLS: 'delete_everything' })).message).toMatch(/STEPUP_TOOLS names "delete_everything", which is not a tool/);
+    expect(failure(() => load({ STEPUP_TOOLS: 'delete_everything' })).message).toMatch(
+      /STEPUP_TOOLS names "delete_everything", which is not a tool/,
+    );
   });
 });
 

@@ -20,7 +20,12 @@ const api = (path: string, init: RequestInit & { token?: string } = {}) => {
 const routes = [
   { method: 'GET', path: '/api/contacts', scope: 'crm.contacts.read' },
   { method: 'GET', path: '/api/contacts/c-001', scope: 'crm.contacts.read' },
-  { method: 'POST', path: '/api/contacts', scope: 'crm.contacts.write', body: { name: 'New Person', email: 'new.person@example.com', company: 'Acme' } },
+  {
+    method: 'POST',
+    path: '/api/contacts',
+    scope: 'crm.contacts.write',
+    body: { name: 'New Person', email: 'new.person@example.com', company: 'Acme' },
+  },
   { method: 'GET', path: '/api/deals', scope: 'crm.deals.read' },
 ] as const;
 
@@ -71,7 +76,12 @@ describe('CRM API data and bad input', () => {
   });
 
   it('answers 400 naming the problem for malformed JSON', async () => {
-    const response = await api('/api/contacts', { method: 'POST', token: fullToken, headers: { 'content-type': 'application/json' }, body: '{"name": ' });
+    const response = await api('/api/contacts', {
+      method: 'POST',
+      token: fullToken,
+      headers: { 'content-type': 'application/json' },
+      body: '{"name": ',
+    });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { message: string }).message).toMatch(/not valid JSON/);
   });
@@ -109,7 +119,12 @@ describe('CRM API data and bad input', () => {
 
   it('answers 409 for a duplicate email and keeps the first contact', async () => {
     const body = JSON.stringify({ name: 'Dup', email: 'ava.thompson@northwindhealth.example', company: 'X' });
-    const response = await api('/api/contacts', { method: 'POST', token: fullToken, headers: { 'content-type': 'application/json' }, body });
+    const response = await api('/api/contacts', {
+      method: 'POST',
+      token: fullToken,
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect(response.status).toBe(409);
   });
 });
@@ -121,7 +136,12 @@ describe('restricted records', () => {
     const response = await fetch(stack.hookUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BEARER}` },
-      body: JSON.stringify({ execution_id: `e-${tool}-${JSON.stringify(inputs)}`, tool: { name: tool, toolkit: 'DuoCrm', version: '1' }, inputs, context: {} }),
+      body: JSON.stringify({
+        execution_id: `e-${tool}-${JSON.stringify(inputs)}`,
+        tool: { name: tool, toolkit: 'DuoCrm', version: '1' },
+        inputs,
+        context: {},
+      }),
     });
     const result = (await response.json()) as { override: { inputs: { duo_approval: string } } };
     return result.override.inputs.duo_approval;
@@ -129,11 +149,20 @@ describe('restricted records', () => {
 
   it('withholds them from listings and says how many', async () => {
     for (const path of ['/api/contacts', '/api/contacts?query=defence', '/api/contacts?query=fen']) {
-      const body = (await (await api(path, { token: fullToken })).json()) as { contacts: Array<{ name: string }>; withheld: { count: number; message: string } };
+      const body = (await (await api(path, { token: fullToken })).json()) as {
+        contacts: Array<{ name: string }>;
+        withheld: { count: number; message: string };
+      };
       expect(body.contacts.map((c) => c.name)).not.toContain('Riley Vance');
-      expect(body.withheld).toMatchObject({ count: 1, message: expect.stringMatching(/1 restricted contact was withheld: ask for it by name or id/) });
+      expect(body.withheld).toMatchObject({
+        count: 1,
+        message: expect.stringMatching(/1 restricted contact was withheld: ask for it by name or id/),
+      });
     }
-    const deals = (await (await api('/api/deals', { token: fullToken })).json()) as { deals: Array<{ name: string }>; withheld: { count: number } };
+    const deals = (await (await api('/api/deals', { token: fullToken })).json()) as {
+      deals: Array<{ name: string }>;
+      withheld: { count: number };
+    };
     expect(deals.deals.map((d) => d.name).join()).not.toMatch(/Aegis/);
     expect(deals.withheld.count).toBe(1);
   });
@@ -151,12 +180,16 @@ describe('restricted records', () => {
     const approval = await approvalFor('GetContact', { id: 'c-004' });
     const response = await api('/api/contacts/c-004', { token: fullToken, headers: { 'x-duo-approval': approval } });
     expect(response.status).toBe(200);
-    const listing = (await (await api('/api/contacts?query=aegis', { token: fullToken, headers: { 'x-duo-approval': approval } })).json()) as {
+    const listing = (await (
+      await api('/api/contacts?query=aegis', { token: fullToken, headers: { 'x-duo-approval': approval } })
+    ).json()) as {
       contacts: Array<{ id: string }>;
     };
     expect(listing.contacts.map((c) => c.id)).toEqual(['c-004']);
     // The same approval does not cover the restricted deal.
-    const deals = (await (await api('/api/deals?query=aegis', { token: fullToken, headers: { 'x-duo-approval': approval } })).json()) as { deals: unknown[] };
+    const deals = (await (await api('/api/deals?query=aegis', { token: fullToken, headers: { 'x-duo-approval': approval } })).json()) as {
+      deals: unknown[];
+    };
     expect(deals.deals).toEqual([]);
   });
 });

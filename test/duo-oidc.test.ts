@@ -1,13 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  OidcError,
-  clientSecretBasic,
-  discover,
-  introspectToken,
-  loginWithPkce,
-  type OidcEndpoints,
-} from '../src/duo/oidc-client.js';
+import { OidcError, clientSecretBasic, discover, introspectToken, loginWithPkce, type OidcEndpoints } from '../src/duo/oidc-client.js';
 import { startDuoEmulator, type DuoEmulator } from '../src/emulator/index.js';
 
 const CRM = ['crm.contacts.read', 'crm.contacts.write', 'crm.deals.read'];
@@ -224,10 +217,7 @@ describe('token endpoint', () => {
     expect(res.status).toBe(200);
 
     const again = await freshCode();
-    const bad = await token(
-      { code: again.code, code_verifier: again.verifier },
-      clientSecretBasic(emu.credentials.clientId, 'wrong'),
-    );
+    const bad = await token({ code: again.code, code_verifier: again.verifier }, clientSecretBasic(emu.credentials.clientId, 'wrong'));
     expect(bad.status).toBe(401);
     expect(bad.body.error).toBe('invalid_client');
   });

@@ -117,7 +117,7 @@ describe('signing details', () => {
   });
 
   it('encodes UTF-8 with upper-case hex', () => {
-    expect(canonParams({ 'ключ': 'é ü' })).toBe('%D0%BA%D0%BB%D1%8E%D1%87=%C3%A9%20%C3%BC');
+    expect(canonParams({ ключ: 'é ü' })).toBe('%D0%BA%D0%BB%D1%8E%D1%87=%C3%A9%20%C3%BC');
   });
 
   it('signs v2 with SHA-1 when asked (legacy 40-hex signatures)', () => {

@@ -136,7 +136,11 @@ describe('hook decisions', () => {
   it('steps up when padding hides a term beyond what it can inspect', async () => {
     stack.emulator!.phone.setPolicy('deny');
     const padded = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [`k${i}`, 0]));
-    for (const inputs of [{ pad: Array(6000).fill(0), q: { s: 'defence' } }, { ...padded, q: { s: 'military' } }, { pad: Array(6000).fill(0) }]) {
+    for (const inputs of [
+      { pad: Array(6000).fill(0), q: { s: 'defence' } },
+      { ...padded, q: { s: 'military' } },
+      { pad: Array(6000).fill(0) },
+    ]) {
       expect((await decide(request(inputs))).code).toBe('CHECK_FAILED');
     }
   });

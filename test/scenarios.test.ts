@@ -64,7 +64,12 @@ describe('built-in scenarios', () => {
     for (const args of [['scenario'], ['scenario', '--list'], ['scenario', 'ls']]) {
       const { code, out } = await run(args);
       expect(code).toBe(0);
-      expect(out.split('\n').filter(Boolean).map((line) => line.split(/\s+/)[0])).toEqual(['list', 'defence', 'revoke']);
+      expect(
+        out
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => line.split(/\s+/)[0]),
+      ).toEqual(['list', 'defence', 'revoke']);
     }
   });
 
@@ -85,7 +90,22 @@ describe('scenario files are validated on load', () => {
   it('names every wrong field with its line', async () => {
     const path = scenarioFile(
       'bad.yaml',
-      ['name: bad', 'title: Bad', 'summary: A bad file', 'steps:', '  - title: one', '    call:', '      tool: delete_everything', '    expect:', '      outcome: maybe', '  - title: two', '    colour: blue', '    duo: { action: revoke, scope: crm.deals.read }', '  - title: three', ''].join('\n'),
+      [
+        'name: bad',
+        'title: Bad',
+        'summary: A bad file',
+        'steps:',
+        '  - title: one',
+        '    call:',
+        '      tool: delete_everything',
+        '    expect:',
+        '      outcome: maybe',
+        '  - title: two',
+        '    colour: blue',
+        '    duo: { action: revoke, scope: crm.deals.read }',
+        '  - title: three',
+        '',
+      ].join('\n'),
     );
     const { code, err } = await run(['scenario', path, '--yes']);
     expect(code).toBe(1);
@@ -97,7 +117,9 @@ describe('scenario files are validated on load', () => {
   });
 
   it('reports a YAML syntax error with its line', () => {
-    expect(() => parseScenario('name: x\ntitle: [unclosed\n', 'broken.yaml')).toThrow(/broken\.yaml is not valid YAML \(line \d+, column \d+\)/);
+    expect(() => parseScenario('name: x\ntitle: [unclosed\n', 'broken.yaml')).toThrow(
+      /broken\.yaml is not valid YAML \(line \d+, column \d+\)/,
+    );
   });
 
   it('reports a JSON syntax error as JSON, with its line', () => {
@@ -111,7 +133,19 @@ describe('scenario files are validated on load', () => {
   });
 
   it('loads an existing file whatever its extension, and gives exit 2 for a missing one', async () => {
-    const path = scenarioFile('mini.txt', ['name: mini', 'title: Mini', 'summary: S', 'steps:', '  - title: deals', '    call: { tool: list_deals }', '    expect: { outcome: success }', ''].join('\n'));
+    const path = scenarioFile(
+      'mini.txt',
+      [
+        'name: mini',
+        'title: Mini',
+        'summary: S',
+        'steps:',
+        '  - title: deals',
+        '    call: { tool: list_deals }',
+        '    expect: { outcome: success }',
+        '',
+      ].join('\n'),
+    );
     expect((await run(['scenario', path, '--yes'])).code).toBe(0);
     const missing = await run(['scenario', join(dir, 'nope.yaml'), '--yes']);
     expect(missing.code).toBe(2);
@@ -125,7 +159,12 @@ describe('scenario files are validated on load', () => {
   it('accepts JSON files', async () => {
     const path = scenarioFile(
       'mini.json',
-      JSON.stringify({ name: 'mini', title: 'Mini', summary: 'One call', steps: [{ title: 'deals', call: { tool: 'list_deals' }, expect: { outcome: 'success', push: false } }] }),
+      JSON.stringify({
+        name: 'mini',
+        title: 'Mini',
+        summary: 'One call',
+        steps: [{ title: 'deals', call: { tool: 'list_deals' }, expect: { outcome: 'success', push: false } }],
+      }),
     );
     const { code } = await run(['scenario', path, '--yes']);
     expect(code).toBe(0);
@@ -134,7 +173,16 @@ describe('scenario files are validated on load', () => {
   it('fails the run (exit 1) when an expectation is not met', async () => {
     const path = scenarioFile(
       'wrong.yaml',
-      ['name: wrong', 'title: Wrong', 'summary: Expects a push that never comes', 'steps:', '  - title: list', '    call: { tool: list_contacts }', '    expect: { outcome: success, push: true, contains: [Nobody Here] }', ''].join('\n'),
+      [
+        'name: wrong',
+        'title: Wrong',
+        'summary: Expects a push that never comes',
+        'steps:',
+        '  - title: list',
+        '    call: { tool: list_contacts }',
+        '    expect: { outcome: success, push: true, contains: [Nobody Here] }',
+        '',
+      ].join('\n'),
     );
     const { code, err } = await run(['scenario', path, '--yes']);
     expect(code).toBe(1);

@@ -108,7 +108,16 @@ describe('every Duo outcome', () => {
     duo.directory.addUser({ username: 'lockeduser', status: 'locked_out', devices: [{ ...phone }] });
     duo.directory.addUser({
       username: 'smsuser',
-      devices: [{ device: 'DPSMSONLY0000000000', type: 'phone', name: 'Old phone', display_name: 'Old phone', number: 'XXX-XXX-0199', capabilities: ['sms', 'phone'] }],
+      devices: [
+        {
+          device: 'DPSMSONLY0000000000',
+          type: 'phone',
+          name: 'Old phone',
+          display_name: 'Old phone',
+          number: 'XXX-XXX-0199',
+          capabilities: ['sms', 'phone'],
+        },
+      ],
     });
     const users = ['demouser', 'bypassuser', 'disableduser', 'lockeduser', 'smsuser', 'nobody'];
     stack = await startStack(
@@ -138,7 +147,8 @@ describe('every Duo outcome', () => {
   const emulator = () => duoStack.emulator!;
 
   /** A sensitive call whose push goes to `duoUser` (each caller approves their own). */
-  const sensitiveFor = (duoUser: string) => callHook(stack, { inputs: { query: 'classified' }, context: { user_id: `${duoUser}@example.com` } });
+  const sensitiveFor = (duoUser: string) =>
+    callHook(stack, { inputs: { query: 'classified' }, context: { user_id: `${duoUser}@example.com` } });
 
   const table: Array<[string, string, RegExp, HookDecisionEvent['outcome'], 'OK' | 'CHECK_FAILED']> = [
     ['bypass (preauth allow)', 'bypassuser', /.*/, 'bypass', 'OK'],
@@ -257,7 +267,10 @@ describe('policy rules', () => {
   it('steps up writes with STEPUP_WRITES and listed tools with STEPUP_TOOLS', async () => {
     const stack = await startLocalStack({ STEPUP_WRITES: 'true', STEPUP_TOOLS: 'list_deals', STEPUP_DEV_MODE: 'deny' });
     try {
-      const create = await callHook(stack, { tool: 'CreateContact', inputs: { name: 'Jane', email: 'jane@acme.example', company: 'Acme' } });
+      const create = await callHook(stack, {
+        tool: 'CreateContact',
+        inputs: { name: 'Jane', email: 'jane@acme.example', company: 'Acme' },
+      });
       expect(create.code).toBe('CHECK_FAILED');
       expect((await callHook(stack, { tool: 'ListDeals', inputs: {} })).code).toBe('CHECK_FAILED');
       expect(await callHook(stack, { tool: 'GetContact', inputs: { id: 'c-001' } })).toEqual({ code: 'OK' });
@@ -312,9 +325,20 @@ describe('audit trail', () => {
     await stack.close();
     const ref = /\[ref ([0-9A-F]{6})\]/.exec(denied.error_message!)![1];
     const text = readFileSync(path, 'utf8');
-    const lines = text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatchObject({ ref, decision: 'CHECK_FAILED', outcome: 'denied', caller: 'alice@example.com', duoUser: 'demouser', rule: 'term "defence"', txid: expect.any(String) });
+    expect(lines[0]).toMatchObject({
+      ref,
+      decision: 'CHECK_FAILED',
+      outcome: 'denied',
+      caller: 'alice@example.com',
+      duoUser: 'demouser',
+      rule: 'term "defence"',
+      txid: expect.any(String),
+    });
     expect(lines[1]).toMatchObject({ decision: 'OK', outcome: 'not-sensitive' });
     expect(text).not.toContain(TEST_BEARER);
     expect(text).not.toContain(stack.emulator!.credentials.skey);

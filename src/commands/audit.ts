@@ -44,7 +44,10 @@ export async function audit(term: Terminal, options: AuditOptions): Promise<numb
     throw new UserError(`Cannot read the audit log ${path}: ${(error as Error).message}`);
   }
   if (options.ref) {
-    const ref = options.ref.replace(/^\[?ref\s*/i, '').replace(/\]$/, '').toUpperCase();
+    const ref = options.ref
+      .replace(/^\[?ref\s*/i, '')
+      .replace(/\]$/, '')
+      .toUpperCase();
     entries = entries.filter((entry) => entry.ref === ref);
     if (entries.length === 0) throw new UserError(`No decision with reference ${ref} in ${path}.`);
   }
@@ -74,7 +77,8 @@ export async function audit(term: Terminal, options: AuditOptions): Promise<numb
       .filter(Boolean)
       .join('  ');
     term.stdout.write(`${line}\n`);
-    if (options.ref) term.stdout.write(`  ${entry.reason}${entry.txid ? `\n  Duo txid ${entry.txid}` : ''}\n  execution ${entry.executionId}\n`);
+    if (options.ref)
+      term.stdout.write(`  ${entry.reason}${entry.txid ? `\n  Duo txid ${entry.txid}` : ''}\n  execution ${entry.executionId}\n`);
   }
   return 0;
 }

@@ -7,7 +7,9 @@ export function registerDoctor(program: Command, term: Terminal, setExit: (code:
     .description('check the Duo, Arcade and ngrok setup (not implemented yet)')
     .allowUnknownOption(true)
     .action(() => {
-      term.stderr.write('duo-arcade doctor is not implemented yet. Until it is, `duo-arcade serve --live` names missing or malformed settings.\n');
+      term.stderr.write(
+        'duo-arcade doctor is not implemented yet. Until it is, `duo-arcade serve --live` names missing or malformed settings.\n',
+      );
       setExit(2);
     });
 }

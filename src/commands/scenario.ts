@@ -21,7 +21,11 @@ export function registerScenario(program: Command, term: Terminal, setExit: (cod
  * or `scenario ls`.
  */
 export async function scenario(term: Terminal, name: string | undefined, options: PlayFlags & { list?: boolean }): Promise<number> {
-  if (options.list && name !== undefined) throw new UsageError(`--list lists the scenarios; it does not take a name ("${name}").`, `Run \`duo-arcade scenario ${name}\` to play it.`);
+  if (options.list && name !== undefined)
+    throw new UsageError(
+      `--list lists the scenarios; it does not take a name ("${name}").`,
+      `Run \`duo-arcade scenario ${name}\` to play it.`,
+    );
   if (options.list || name === undefined || name === 'ls') return listScenarios(term, options.json ?? false);
   const answer = phoneOverride(options);
   const chosen = resolveScenario(name, term.cwd);
@@ -42,7 +46,9 @@ export async function scenario(term: Terminal, name: string | undefined, options
 function listScenarios(term: Terminal, json: boolean): number {
   const scenarios = listBuiltInScenarios();
   if (json) {
-    term.stdout.write(`${JSON.stringify(scenarios.map((s) => ({ name: s.name, title: s.title, summary: s.summary, steps: s.steps.length })))}\n`);
+    term.stdout.write(
+      `${JSON.stringify(scenarios.map((s) => ({ name: s.name, title: s.title, summary: s.summary, steps: s.steps.length })))}\n`,
+    );
     return 0;
   }
   const width = Math.max(...scenarios.map((s) => s.name.length));

@@ -29,7 +29,9 @@ export function registerServe(program: Command, term: Terminal, setExit: (code: 
     .option('--host <host>', 'address to listen on')
     .option('--local', 'use the embedded Duo emulator (default when no Duo account is configured)')
     .option('--live', 'use the real Duo tenant configured in the environment')
-    .addOption(new Option('--phone <answer>', 'local mode: how the virtual phone answers pushes ("ask" prompts here)').choices(PHONE_POLICIES))
+    .addOption(
+      new Option('--phone <answer>', 'local mode: how the virtual phone answers pushes ("ask" prompts here)').choices(PHONE_POLICIES),
+    )
     .option('--audit-log <path>', `append one JSON line per hook decision here (default: ${DEFAULT_AUDIT_LOG})`)
     .option('--no-audit-log', 'do not record decisions')
     .option('--json', 'print one JSON line with the URLs on stdout once ready')
@@ -38,8 +40,10 @@ export function registerServe(program: Command, term: Terminal, setExit: (code: 
 
 export async function serve(term: Terminal, options: ServeOptions, signal?: AbortSignal): Promise<number> {
   const config = configFromOptions(term, options);
-  if (options.phone && config.mode === 'live') throw new UsageError('--phone answers the embedded emulator’s pushes; in live mode the real phone does.');
-  if (options.phone === 'ask' && !term.interactive) throw new UsageError('--phone ask needs a terminal to ask in.', 'Use --phone approve, deny or timeout.');
+  if (options.phone && config.mode === 'live')
+    throw new UsageError('--phone answers the embedded emulator’s pushes; in live mode the real phone does.');
+  if (options.phone === 'ask' && !term.interactive)
+    throw new UsageError('--phone ask needs a terminal to ask in.', 'Use --phone approve, deny or timeout.');
   const auditLog = options.auditLog === false ? undefined : resolve(term.cwd, options.auditLog ?? DEFAULT_AUDIT_LOG);
   const stack = await startStack(config, { auditLog });
   const c = term.colour;
@@ -58,9 +62,17 @@ export async function serve(term: Terminal, options: ServeOptions, signal?: Abor
   fact('step-up', stack.stepUp);
   if (stack.emulator) {
     fact('duo', `embedded emulator: Auth API ${stack.emulator.authApiUrl}, issuer ${stack.emulator.issuer}`);
-    fact('phone', phone === 'ask' ? 'you answer each push here' : `the virtual phone answers every push "${phone}" (--phone approve|deny|timeout|fraud|ask)`);
+    fact(
+      'phone',
+      phone === 'ask'
+        ? 'you answer each push here'
+        : `the virtual phone answers every push "${phone}" (--phone approve|deny|timeout|fraud|ask)`,
+    );
   }
-  fact('policy', `step-up for terms ${config.sensitiveTerms.join(', ')}; restricted records${config.stepUpWrites ? '; writes' : ''}${config.stepUpTools.length ? `; tools ${config.stepUpTools.join(', ')}` : ''}`);
+  fact(
+    'policy',
+    `step-up for terms ${config.sensitiveTerms.join(', ')}; restricted records${config.stepUpWrites ? '; writes' : ''}${config.stepUpTools.length ? `; tools ${config.stepUpTools.join(', ')}` : ''}`,
+  );
   fact('audit', stack.auditLog ? `${stack.auditLog} (duo-arcade audit shows it)` : 'off');
   fact('bearer', config.hookBearerGenerated ? 'generated for this run (set HOOK_BEARER_TOKEN to choose one)' : 'HOOK_BEARER_TOKEN');
   err(c.dim('Press Ctrl+C to stop.'));
@@ -72,7 +84,9 @@ export async function serve(term: Terminal, options: ServeOptions, signal?: Abor
     const code = event.code === 'OK' ? c.green('OK') : c.red('CHECK_FAILED');
     const who = event.duoUser && event.stepUp ? ` ${event.userId ?? '?'}→${event.duoUser}` : '';
     const rule = event.rule ? ` [${event.rule}]` : '';
-    err(`${stamp()}  ${c.yellow('hook')}  ${code}  ${event.tool}${who}${rule}  ${event.reason}  ${c.dim(`ref ${event.ref} · ${formatMs(event.latencyMs)}`)}`);
+    err(
+      `${stamp()}  ${c.yellow('hook')}  ${code}  ${event.tool}${who}${rule}  ${event.reason}  ${c.dim(`ref ${event.ref} · ${formatMs(event.latencyMs)}`)}`,
+    );
   };
   const onLog = (event: { level: string; message: string }) => {
     err(`${stamp()}  ${event.level === 'error' ? c.red(event.level) : c.yellow(event.level)}  ${event.message}`);

@@ -40,7 +40,11 @@ export function createCrmApi(options: { validator: TokenValidator; approvals: Ap
     const contact = store.getContact(id);
     if (!contact) throw new HttpProblem(404, 'not_found', `No contact has the id "${id}". List contacts to see the ids.`);
     if (contact.restricted && !(await approvedRecords(c)).has(id)) {
-      throw new HttpProblem(403, 'approval_required', `Contact ${id} is restricted: it is only disclosed with a Duo approval for this request.`);
+      throw new HttpProblem(
+        403,
+        'approval_required',
+        `Contact ${id} is restricted: it is only disclosed with a Duo approval for this request.`,
+      );
     }
     return c.json({ contact });
   });
@@ -86,7 +90,10 @@ function scopeGuard(validator: TokenValidator, scope: Scope): MiddlewareHandler<
     const token = bearerToken(c.req.header('authorization'));
     if (!token) {
       c.header('WWW-Authenticate', `Bearer realm="${REALM}", scope="${scope}"`);
-      return c.json({ error: 'unauthorized', message: 'Missing bearer token: sign in with Duo and send "Authorization: Bearer <access token>".' }, 401);
+      return c.json(
+        { error: 'unauthorized', message: 'Missing bearer token: sign in with Duo and send "Authorization: Bearer <access token>".' },
+        401,
+      );
     }
     let grant: TokenGrant;
     try {

@@ -60,16 +60,16 @@ export class CrmStore {
     if (tool === 'list_contacts' && text('query')?.trim()) records = this.matchingContacts(text('query'));
     else if (tool === 'get_contact') records = this.contacts.filter((c) => c.id === text('id'));
     else if (tool === 'list_deals' && text('query')?.trim()) records = this.matchingDeals(text('query'));
-    return records
-      .filter((r) => r.restricted)
-      .map((r) => ({ id: r.id, label: 'company' in r ? `${r.name} (${r.company})` : r.name }));
+    return records.filter((r) => r.restricted).map((r) => ({ id: r.id, label: 'company' in r ? `${r.name} (${r.company})` : r.name }));
   }
 
   /** Case-insensitive match on every text field, so "defence" finds the sector and "aegis" the company. */
   private matchingContacts(query?: string): Contact[] {
     const needle = query?.trim().toLowerCase();
     if (!needle) return this.contacts;
-    return this.contacts.filter((c) => [c.name, c.email, c.company, c.sector, c.title].some((field) => field.toLowerCase().includes(needle)));
+    return this.contacts.filter((c) =>
+      [c.name, c.email, c.company, c.sector, c.title].some((field) => field.toLowerCase().includes(needle)),
+    );
   }
 
   private matchingDeals(query?: string): Array<Deal & { contactName?: string }> {

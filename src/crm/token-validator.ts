@@ -23,9 +23,7 @@ export class IntrospectionValidator implements TokenValidator {
   readonly description: string;
   private endpoint?: Promise<string>;
 
-  constructor(
-    private readonly options: { issuer?: string; introspectionUrl?: string; clientId: string; clientSecret: string },
-  ) {
+  constructor(private readonly options: { issuer?: string; introspectionUrl?: string; clientId: string; clientSecret: string }) {
     this.description = `Duo token introspection (${options.introspectionUrl ?? `${options.issuer}`})`;
   }
 

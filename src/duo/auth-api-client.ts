@@ -243,9 +243,7 @@ export class DuoAuthClient {
     }
     const summary = [code !== undefined ? String(code) : undefined, duoMessage].filter(Boolean).join(' ');
     const message =
-      `Duo rejected ${where}: HTTP ${response.status}` +
-      (summary ? ` ${summary}` : '') +
-      (messageDetail ? ` (${messageDetail})` : '');
+      `Duo rejected ${where}: HTTP ${response.status}` + (summary ? ` ${summary}` : '') + (messageDetail ? ` (${messageDetail})` : '');
     throw new DuoApiError(message, { httpStatus: response.status, code, duoMessage, messageDetail });
   }
 }

@@ -43,11 +43,7 @@ export class OidcError extends Error {
   readonly error?: string;
   readonly error_description?: string;
 
-  constructor(
-    message: string,
-    details: { httpStatus: number; error?: string; error_description?: string },
-    options?: { cause?: unknown },
-  ) {
+  constructor(message: string, details: { httpStatus: number; error?: string; error_description?: string }, options?: { cause?: unknown }) {
     super(message, options);
     this.httpStatus = details.httpStatus;
     if (details.error !== undefined) this.error = details.error;
@@ -134,11 +130,7 @@ export async function discover(issuer: string): Promise<OidcEndpoints> {
     jwks_uri: `${base}/jwks`,
     discovered: false,
   };
-  const response = await request(
-    `${base}/.well-known/openid-configuration`,
-    { headers: { Accept: 'application/json' } },
-    'OIDC discovery',
-  );
+  const response = await request(`${base}/.well-known/openid-configuration`, { headers: { Accept: 'application/json' } }, 'OIDC discovery');
   if (response.status === 404) {
     await response.body?.cancel();
     return derived;
@@ -242,14 +234,12 @@ export async function loginWithPkce(opts: {
   const authResponse = await request(authorizeUrl.toString(), { redirect: 'manual' }, 'The authorize endpoint');
   const location = authResponse.headers.get('location');
   if (authResponse.status < 300 || authResponse.status >= 400 || !location) {
-    const body =
-      authResponse.status >= 400 ? await readJson(authResponse, 'Authorize').catch(() => undefined) : undefined;
+    const body = authResponse.status >= 400 ? await readJson(authResponse, 'Authorize').catch(() => undefined) : undefined;
     if (!body) await authResponse.body?.cancel().catch(() => undefined);
     if (body?.error) throw oauthError('Authorize', authResponse.status, body);
-    throw new OidcError(
-      `Authorize did not redirect back (HTTP ${authResponse.status}); an interactive browser sign-in is required`,
-      { httpStatus: authResponse.status },
-    );
+    throw new OidcError(`Authorize did not redirect back (HTTP ${authResponse.status}); an interactive browser sign-in is required`, {
+      httpStatus: authResponse.status,
+    });
   }
   await authResponse.body?.cancel().catch(() => undefined);
 

@@ -22,7 +22,11 @@ export interface AuthApiConfig extends SignatureCheckConfig {
 const MAX_PUSHINFO_BYTES = 20_000;
 
 // [inferred] Duo answers auth for a locked-out user with a deny whose status is locked_out.
-const LOCKED_OUT = { result: 'deny', status: 'locked_out', status_msg: 'Your account has been locked out due to excessive authentication failures.' } as const;
+const LOCKED_OUT = {
+  result: 'deny',
+  status: 'locked_out',
+  status_msg: 'Your account has been locked out due to excessive authentication failures.',
+} as const;
 
 async function answerWithFault(c: Context, fault: AuthApiFault): Promise<Response> {
   switch (fault) {

@@ -9,14 +9,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { constantTimeEqual } from '../duo/signing.js';
 import type { Directory } from './directory.js';
 
-export const DEFAULT_CLIENT_SCOPES = [
-  'openid',
-  'profile',
-  'email',
-  'crm.contacts.read',
-  'crm.contacts.write',
-  'crm.deals.read',
-];
+export const DEFAULT_CLIENT_SCOPES = ['openid', 'profile', 'email', 'crm.contacts.read', 'crm.contacts.write', 'crm.deals.read'];
 
 export interface OidcConfig {
   clientId: string;
@@ -80,10 +73,7 @@ function randomToken(): string {
 }
 
 function sha256Equal(a: string, b: string): boolean {
-  return constantTimeEqual(
-    createHash('sha256').update(a).digest('hex'),
-    createHash('sha256').update(b).digest('hex'),
-  );
+  return constantTimeEqual(createHash('sha256').update(a).digest('hex'), createHash('sha256').update(b).digest('hex'));
 }
 
 function formDecode(s: string): string {
@@ -126,8 +116,7 @@ export function createOidcApp(cfg: OidcConfig): Hono {
     for (const [k, v] of tokens) if (v.exp < now) tokens.delete(k);
   };
 
-  const clientMatches = (id: string, secret: string) =>
-    sha256Equal(id, cfg.clientId) && sha256Equal(secret, cfg.clientSecret);
+  const clientMatches = (id: string, secret: string) => sha256Equal(id, cfg.clientId) && sha256Equal(secret, cfg.clientSecret);
 
   const redirectAllowed = (uri: string) => cfg.redirectUris.includes(uri) || isLoopbackRedirect(uri);
 
@@ -139,10 +128,13 @@ export function createOidcApp(cfg: OidcConfig): Hono {
   };
 
   const app = new Hono();
-  app.use('*', bodyLimit({
-    maxSize: cfg.maxBodyBytes,
-    onError: (c) => oauthError(c, 413, 'invalid_request', 'Request body too large'),
-  }));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: cfg.maxBodyBytes,
+      onError: (c) => oauthError(c, 413, 'invalid_request', 'Request body too large'),
+    }),
+  );
 
   app.get('/.well-known/openid-configuration', (c) => {
     const issuer = cfg.issuer();

@@ -10,9 +10,7 @@ export interface SignatureCheckConfig {
   now: () => number;
 }
 
-export type CheckedRequest =
-  | { ok: true; params: DuoParams; version: 2 | 5; json: boolean }
-  | { ok: false; failure: DuoFailure };
+export type CheckedRequest = { ok: true; params: DuoParams; version: 2 | 5; json: boolean } | { ok: false; failure: DuoFailure };
 
 export function paramsFromSearch(search: URLSearchParams): DuoParams {
   const params: DuoParams = {};

@@ -53,10 +53,13 @@ export class PushTransactions {
     };
     this.txs.set(tx.txid, tx);
     void this.phone
-      .deliver({ ...push, txid: tx.txid, receivedAt: new Date(this.opts.now()) }, {
-        lifetimeMs: this.opts.pushLifetimeMs,
-        signal: this.closed.signal,
-      })
+      .deliver(
+        { ...push, txid: tx.txid, receivedAt: new Date(this.opts.now()) },
+        {
+          lifetimeMs: this.opts.pushLifetimeMs,
+          signal: this.closed.signal,
+        },
+      )
       .then((answer) => {
         tx.state = OUTCOMES[answer];
         tx.terminal = true;
@@ -69,7 +72,15 @@ export class PushTransactions {
 
   /** A transaction that is over before it starts (e.g. a locked-out user): no push is sent. */
   startSettled(username: string, state: AuthResult): Transaction {
-    const tx: Transaction = { txid: randomUUID(), username, state, version: 1, reportedVersion: 0, terminal: true, settledAt: this.opts.now() };
+    const tx: Transaction = {
+      txid: randomUUID(),
+      username,
+      state,
+      version: 1,
+      reportedVersion: 0,
+      terminal: true,
+      settledAt: this.opts.now(),
+    };
     this.txs.set(tx.txid, tx);
     return tx;
   }

@@ -66,7 +66,9 @@ export function createHookApi(options: HookOptions): HookApi {
   const shuttingDown = new AbortController();
   const pending = new Set<Promise<unknown>>();
 
-  app.get('/health', (c) => c.json({ status: shuttingDown.signal.aborted ? 'unhealthy' : 'healthy' }, shuttingDown.signal.aborted ? 503 : 200));
+  app.get('/health', (c) =>
+    c.json({ status: shuttingDown.signal.aborted ? 'unhealthy' : 'healthy' }, shuttingDown.signal.aborted ? 503 : 200),
+  );
 
   app.post('/pre', limitBody(undefined, { code: 'CHECK_FAILED' }), async (c) => {
     const token = bearerToken(c.req.header('authorization'));
@@ -76,7 +78,9 @@ export function createHookApi(options: HookOptions): HookApi {
     }
     const parsed = PreHookRequest.safeParse(await readJsonObject(c));
     if (!parsed.success) {
-      throw new HttpProblem(400, 'invalid_request', `Not a pre-execution hook request: ${describeIssues(parsed.error.issues)}`, { code: 'CHECK_FAILED' });
+      throw new HttpProblem(400, 'invalid_request', `Not a pre-execution hook request: ${describeIssues(parsed.error.issues)}`, {
+        code: 'CHECK_FAILED',
+      });
     }
     const request = parsed.data;
     const fingerprint = fingerprintOf({ tool: request.tool, inputs: request.inputs, context: request.context });
@@ -99,7 +103,9 @@ export function createHookApi(options: HookOptions): HookApi {
     return c.json({ error: `Use POST for ${c.req.path}.`, code: 'CHECK_FAILED' }, 405);
   });
   // Mounted sub-apps do not get their own notFound in Hono, so the catch-all is a route.
-  app.all('*', (c) => c.json({ error: `No hook route ${c.req.method} ${c.req.path}: the pre-execution hook is POST /hooks/pre.`, code: 'CHECK_FAILED' }, 404));
+  app.all('*', (c) =>
+    c.json({ error: `No hook route ${c.req.method} ${c.req.path}: the pre-execution hook is POST /hooks/pre.`, code: 'CHECK_FAILED' }, 404),
+  );
   app.onError((error, c) => hookError(c, error, options.events));
 
   return {
@@ -116,7 +122,12 @@ async function decide(request: PreHookRequest, options: HookOptions, shuttingDow
   const ref = randomBytes(3).toString('hex').toUpperCase();
   const toolLabel = request.tool.toolkit ? `${request.tool.toolkit}.${request.tool.name}` : request.tool.name;
   const approver = resolveApprover(request.context, options.userMap, options.stepupUsername);
-  const finish = (result: PreHookResult, outcome: DecisionOutcome, reason: string, extra: { rule?: string; txid?: string; stepUp: boolean }) => {
+  const finish = (
+    result: PreHookResult,
+    outcome: DecisionOutcome,
+    reason: string,
+    extra: { rule?: string; txid?: string; stepUp: boolean },
+  ) => {
     options.events.emit('hook.decision', {
       ref,
       executionId: request.execution_id,
@@ -134,12 +145,16 @@ async function decide(request: PreHookRequest, options: HookOptions, shuttingDow
   const deny = (reason: string) => ({ code: 'CHECK_FAILED' as const, error_message: `${reason} [ref ${ref}]` });
 
   try {
-    if (shuttingDown.aborted) return finish(deny('duo-arcade is shutting down, so the request was refused.'), 'shutdown', 'shutting down', { stepUp: false });
+    if (shuttingDown.aborted)
+      return finish(deny('duo-arcade is shutting down, so the request was refused.'), 'shutdown', 'shutting down', { stepUp: false });
     const needs = stepUpReason(request, options);
     if (!needs) return finish({ code: 'OK' }, 'not-sensitive', 'not sensitive', { stepUp: false });
     if (!approver.ok) return finish(deny(approver.reason), 'unmapped-user', approver.reason, { rule: needs.rule, stepUp: true });
 
-    const deadline = AbortSignal.any([AbortSignal.timeout(Math.max(500, options.timeoutMs - responseMargin(options.timeoutMs))), shuttingDown]);
+    const deadline = AbortSignal.any([
+      AbortSignal.timeout(Math.max(500, options.timeoutMs - responseMargin(options.timeoutMs))),
+      shuttingDown,
+    ]);
     const pushinfo = buildPushinfo({
       from: `AI agent${approver.caller ? ` for ${approver.caller}` : ''}`,
       tool: toolLabel,
@@ -173,10 +188,17 @@ async function decide(request: PreHookRequest, options: HookOptions, shuttingDow
       executionId: request.execution_id,
       txid: extra.txid,
     });
-    return finish({ code: 'OK', override: { inputs: { ...request.inputs, [APPROVAL_INPUT]: approval } } }, outcome.outcome, outcome.reason, extra);
+    return finish(
+      { code: 'OK', override: { inputs: { ...request.inputs, [APPROVAL_INPUT]: approval } } },
+      outcome.outcome,
+      outcome.reason,
+      extra,
+    );
   } catch (error) {
     options.events.emit('log', { level: 'error', message: `hook [ref ${ref}] unexpected error: ${errorMessage(error)}` });
-    return finish(deny('The access check failed unexpectedly, so the request was refused.'), 'internal-error', 'internal error', { stepUp: false });
+    return finish(deny('The access check failed unexpectedly, so the request was refused.'), 'internal-error', 'internal error', {
+      stepUp: false,
+    });
   }
 }
 
@@ -190,10 +212,13 @@ function stepUpReason(request: PreHookRequest, options: HookOptions): StepUpReas
   const describeInputs = () => summariseInputs(request.inputs);
 
   if (verdict.kind === 'match') return { rule: `term "${verdict.term}"`, shown: verdict.value, disclosed };
-  if (verdict.kind === 'incomplete') return { rule: `inputs too complex to inspect (${verdict.why})`, shown: '(inputs too complex to show)', disclosed };
+  if (verdict.kind === 'incomplete')
+    return { rule: `inputs too complex to inspect (${verdict.why})`, shown: '(inputs too complex to show)', disclosed };
   if (disclosed.length) return { rule: 'restricted record', shown: describeInputs(), disclosed };
-  if (tool && tool.scope === SCOPES.contactsWrite && policy.stepUpWrites) return { rule: 'writes need approval', shown: describeInputs(), disclosed };
-  if (tool && policy.stepUpTools.some((name) => findTool(name) === tool)) return { rule: 'tool needs approval', shown: describeInputs(), disclosed };
+  if (tool && tool.scope === SCOPES.contactsWrite && policy.stepUpWrites)
+    return { rule: 'writes need approval', shown: describeInputs(), disclosed };
+  if (tool && policy.stepUpTools.some((name) => findTool(name) === tool))
+    return { rule: 'tool needs approval', shown: describeInputs(), disclosed };
   return undefined;
 }
 

@@ -46,5 +46,7 @@ export type PreHookResult =
 export const PreHookResultSchema = z.strictObject({
   code: z.enum(['OK', 'CHECK_FAILED', 'RATE_LIMIT_EXCEEDED']),
   error_message: z.string().optional(),
-  override: z.strictObject({ inputs: z.record(z.string(), z.unknown()).optional(), secrets: z.array(z.record(z.string(), z.string())).optional() }).optional(),
+  override: z
+    .strictObject({ inputs: z.record(z.string(), z.unknown()).optional(), secrets: z.array(z.record(z.string(), z.string())).optional() })
+    .optional(),
 });

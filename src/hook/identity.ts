@@ -24,7 +24,11 @@ export type Approver = { ok: true; duoUser: string; caller?: string } | { ok: fa
  * original demo). With a map, each caller approves their own; an unmapped caller is refused, never sent to
  * someone else's phone.
  */
-export function resolveApprover(context: PreHookRequest['context'], userMap: Record<string, string> | undefined, fallback: string): Approver {
+export function resolveApprover(
+  context: PreHookRequest['context'],
+  userMap: Record<string, string> | undefined,
+  fallback: string,
+): Approver {
   const ids = callerIdentities(context);
   if (!userMap) return { ok: true, duoUser: fallback, caller: ids[0] };
   for (const id of ids) {

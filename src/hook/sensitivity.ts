@@ -21,7 +21,19 @@ const MAX_TEXT = 100_000;
 /** Letters the confusables table maps to the wrong Latin letter, or not at all. */
 const LOOKALIKE_FIXES: Record<string, string> = { ı: 'i', ꜰ: 'f', ꞯ: 'q', ʀ: 'r', ᴦ: 'r', ɪ: 'i', ʏ: 'y', ʟ: 'l', ɴ: 'n', ɢ: 'g', ʜ: 'h' };
 /** Digit-for-letter swaps ("d3f3nc3"). "1" reads as both i and l, so two variants are checked. */
-const LEET_I: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's', '!': 'i', '|': 'l' };
+const LEET_I: Record<string, string> = {
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '8': 'b',
+  '@': 'a',
+  $: 's',
+  '!': 'i',
+  '|': 'l',
+};
 const LEET_L: Record<string, string> = { ...LEET_I, '1': 'l', '!': 'l' };
 
 /** Case, accents, compatibility forms, look-alikes and invisible characters folded away; spacing kept. */

@@ -62,7 +62,12 @@ export class DuoPushStepUp implements StepUp {
   async request(request: StepUpRequest, deadline: AbortSignal, onPushed?: (txid: string) => void): Promise<StepUpOutcome> {
     const timedOut = (txid?: string): StepUpOutcome =>
       txid
-        ? { approved: false, outcome: 'timeout', reason: 'Duo approval timed out: nobody approved the push in time. Ask the user to approve it on their phone and try again.', txid }
+        ? {
+            approved: false,
+            outcome: 'timeout',
+            reason: 'Duo approval timed out: nobody approved the push in time. Ask the user to approve it on their phone and try again.',
+            txid,
+          }
         : {
             approved: false,
             outcome: 'duo-error',
@@ -73,24 +78,28 @@ export class DuoPushStepUp implements StepUp {
     const within = { signal: deadline };
     let txid: string | undefined;
     try {
-      const preauth = await withRateLimitRetry(() => this.client.preauth({ username: request.username }, within), deadline, this.retryBaseMs);
+      const preauth = await withRateLimitRetry(
+        () => this.client.preauth({ username: request.username }, within),
+        deadline,
+        this.retryBaseMs,
+      );
       const refused = checkPreauth(preauth, request.username);
       if (refused) return refused;
 
       const started = await withRateLimitRetry(
         () =>
           this.client.auth(
-        {
-          username: request.username,
-          factor: 'push',
-          device: 'auto',
-          async: true,
-          type: request.title,
-          displayUsername: request.username,
-          pushinfo: request.pushinfo,
-        },
-        within,
-      ),
+            {
+              username: request.username,
+              factor: 'push',
+              device: 'auto',
+              async: true,
+              type: request.title,
+              displayUsername: request.username,
+              pushinfo: request.pushinfo,
+            },
+            within,
+          ),
         deadline,
         this.retryBaseMs,
       );
@@ -149,7 +158,12 @@ function checkPreauth(preauth: PreauthLike, username: string): StepUpOutcome | u
         operatorDetail: 'preauth returned enroll',
       };
     default:
-      return { approved: false, outcome: 'duo-error', reason: 'Duo returned an unexpected answer, so the request was refused.', operatorDetail: `preauth result "${preauth.result}"` };
+      return {
+        approved: false,
+        outcome: 'duo-error',
+        reason: 'Duo returned an unexpected answer, so the request was refused.',
+        operatorDetail: `preauth result "${preauth.result}"`,
+      };
   }
 }
 
@@ -183,12 +197,21 @@ function describeDuoFailure(error: unknown): { outcome: 'duo-error' | 'no-push-d
   if (error instanceof DuoApiError) {
     const detail = `Duo Auth API ${error.httpStatus || 'network'}${error.code ? ` ${error.code}` : ''}: ${error.message}`;
     if (error.code === 40102 || error.code === 40103 || error.code === 40101 || error.code === 40301) {
-      return { outcome: 'duo-error', reason: 'Step-up is misconfigured (Duo rejected our credentials), so the request was refused. Run `duo-arcade doctor`.', operatorDetail: detail };
+      return {
+        outcome: 'duo-error',
+        reason: 'Step-up is misconfigured (Duo rejected our credentials), so the request was refused. Run `duo-arcade doctor`.',
+        operatorDetail: detail,
+      };
     }
     if (error.code === 40002) {
-      return { outcome: 'no-push-device', reason: 'The Duo user has no device that can receive a push. Activate Duo Mobile, then try again.', operatorDetail: detail };
+      return {
+        outcome: 'no-push-device',
+        reason: 'The Duo user has no device that can receive a push. Activate Duo Mobile, then try again.',
+        operatorDetail: detail,
+      };
     }
-    if (error.httpStatus === 429) return { outcome: 'duo-error', reason: `${unavailable} Duo is rate limiting requests.`, operatorDetail: detail };
+    if (error.httpStatus === 429)
+      return { outcome: 'duo-error', reason: `${unavailable} Duo is rate limiting requests.`, operatorDetail: detail };
     return { outcome: 'duo-error', reason: unavailable, operatorDetail: detail };
   }
   return { outcome: 'duo-error', reason: unavailable, operatorDetail: errorMessage(error) };

@@ -28,7 +28,11 @@ export function limitBody(maxBytes = MAX_JSON_BODY_BYTES, extra: Record<string, 
 export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type)) {
-    throw new HttpProblem(415, 'unsupported_media_type', `Send the body as JSON with "Content-Type: application/json" (got "${type || 'none'}").`);
+    throw new HttpProblem(
+      415,
+      'unsupported_media_type',
+      `Send the body as JSON with "Content-Type: application/json" (got "${type || 'none'}").`,
+    );
   }
   let text: string;
   try {

@@ -21,9 +21,7 @@ export const DUO_PROVIDER_ID = 'cisco-duo-oidc';
  * configured with `failure_mode: fail_closed` does. Only `{"code":"OK"}` lets the tool run.
  */
 export class ArcadeStandIn {
-  constructor(
-    private readonly options: { hookUrl: string; bearerToken: string; timeoutMs: number },
-  ) {}
+  constructor(private readonly options: { hookUrl: string; bearerToken: string; timeoutMs: number }) {}
 
   async check(tool: CrmTool, inputs: Record<string, unknown>, caller: CallerIdentity): Promise<GateDecision> {
     const body = {
@@ -32,7 +30,12 @@ export class ArcadeStandIn {
       inputs,
       context: {
         ...(caller.userId ? { user_id: caller.userId } : {}),
-        authorization: [{ provider_id: DUO_PROVIDER_ID, oauth2: { scopes: [...caller.scopes], ...(caller.userInfo ? { user_info: caller.userInfo } : {}) } }],
+        authorization: [
+          {
+            provider_id: DUO_PROVIDER_ID,
+            oauth2: { scopes: [...caller.scopes], ...(caller.userInfo ? { user_info: caller.userInfo } : {}) },
+          },
+        ],
       },
     };
     let response: Response;
@@ -45,7 +48,11 @@ export class ArcadeStandIn {
       });
     } catch (error) {
       const timedOut = (error as Error).name === 'TimeoutError';
-      return deny(timedOut ? `the pre-execution hook did not answer within ${this.options.timeoutMs} ms` : `the pre-execution hook could not be reached (${errorMessage(error)})`);
+      return deny(
+        timedOut
+          ? `the pre-execution hook did not answer within ${this.options.timeoutMs} ms`
+          : `the pre-execution hook could not be reached (${errorMessage(error)})`,
+      );
     }
     const text = await response.text().catch(() => '');
     if (response.status !== 200) return deny(`the pre-execution hook failed (HTTP ${response.status})`);

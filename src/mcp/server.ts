@@ -57,14 +57,22 @@ function buildServer(options: McpOptions, token: string | undefined): McpServer 
   return server;
 }
 
-async function runTool(tool: CrmTool, args: Record<string, unknown>, token: string | undefined, options: McpOptions): Promise<CallToolResult> {
+async function runTool(
+  tool: CrmTool,
+  args: Record<string, unknown>,
+  token: string | undefined,
+  options: McpOptions,
+): Promise<CallToolResult> {
   options.events.emit('tool.call', { tool: tool.name, arguments: args });
   if (!token) {
     options.events.emit('tool.result', { tool: tool.name, ok: false, status: 401, message: 'not signed in' });
-    return errorResult(`This tool needs a Duo sign-in with the scope ${tool.scope}: connect with "Authorization: Bearer <Duo access token>".`, {
-      kind: 'unauthorized',
-      status: 401,
-    });
+    return errorResult(
+      `This tool needs a Duo sign-in with the scope ${tool.scope}: connect with "Authorization: Bearer <Duo access token>".`,
+      {
+        kind: 'unauthorized',
+        status: 401,
+      },
+    );
   }
   // Like Arcade, check the user's authorization (layer 1) before the hook (layer 2): a made-up token must not
   // be able to make anyone's phone buzz.
@@ -105,9 +113,14 @@ async function identify(token: string, validator: TokenValidator): Promise<Calle
   try {
     const grant = await validator.validate(token);
     const userId = grant.username ?? grant.subject;
-    return { userId, scopes: [...grant.scopes], userInfo: userId ? { sub: grant.subject ?? userId, preferred_username: userId } : undefined };
+    return {
+      userId,
+      scopes: [...grant.scopes],
+      userInfo: userId ? { sub: grant.subject ?? userId, preferred_username: userId } : undefined,
+    };
   } catch (error) {
-    if (error instanceof InvalidTokenError) return { failure: `The Duo access token was refused: ${error.message} Sign in with Duo again.`, status: 401 };
+    if (error instanceof InvalidTokenError)
+      return { failure: `The Duo access token was refused: ${error.message} Sign in with Duo again.`, status: 401 };
     return { failure: `The Duo access token cannot be checked right now, so the tool did not run: ${errorMessage(error)}`, status: 503 };
   }
 }

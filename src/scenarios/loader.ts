@@ -25,13 +25,18 @@ export function resolveScenario(nameOrPath: string, cwd: string): Scenario {
   const asPath = resolve(cwd, nameOrPath);
   const looksLikePath = /[\\/]/.test(nameOrPath) || EXTENSIONS.includes(extname(nameOrPath));
   if (existsSync(asPath) && statSync(asPath).isFile()) return loadScenarioFile(asPath);
-  if (looksLikePath) throw new ScenarioFileError(`Scenario file not found: ${asPath}`, 'Check the path, or pass a built-in name: list, defence, revoke.', 2);
+  if (looksLikePath)
+    throw new ScenarioFileError(`Scenario file not found: ${asPath}`, 'Check the path, or pass a built-in name: list, defence, revoke.', 2);
   for (const ext of EXTENSIONS) {
     const path = resolve(BUILT_IN_DIR, `${nameOrPath}${ext}`);
     if (existsSync(path)) return loadScenarioFile(path);
   }
   const known = listBuiltInScenarios().map((s) => s.name);
-  throw new ScenarioFileError(`There is no scenario called "${nameOrPath}".`, `Built-in scenarios: ${known.join(', ')}. Or pass the path of a .yaml or .json file.`, 2);
+  throw new ScenarioFileError(
+    `There is no scenario called "${nameOrPath}".`,
+    `Built-in scenarios: ${known.join(', ')}. Or pass the path of a .yaml or .json file.`,
+    2,
+  );
 }
 
 export function loadScenarioFile(path: string): Scenario {
@@ -60,19 +65,28 @@ export function parseScenario(text: string, source: string): Scenario {
     const first = doc.errors[0]!;
     const where = first.linePos ? ` (line ${first.linePos[0].line}, column ${first.linePos[0].col})` : '';
     // The library's first line repeats the position after "at line …"; keep only the words.
-    const words = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?\s*$/, '').replace(/:\s*$/, '');
+    const words = first.message
+      .split('\n')[0]!
+      .replace(/ at line \d+, column \d+:?\s*$/, '')
+      .replace(/:\s*$/, '');
     throw new ScenarioFileError(`${basename(source)} is not valid YAML${where}: ${words}`, `Fix the syntax in ${source}.`);
   }
   const result = Scenario.safeParse(doc.toJS());
   if (result.success) return result.data;
   const lines = result.error.issues.slice(0, 10).map((issue) => {
-    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const path = issue.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '');
     const line = nearestLine(doc, issue.path as Array<string | number>, text);
     const message = /received undefined$/.test(issue.message) ? 'is required' : issue.message;
     return `  • ${path || '(top level)'}${line}: ${message}`;
   });
   const more = result.error.issues.length > 10 ? `\n  … and ${result.error.issues.length - 10} more` : '';
-  throw new ScenarioFileError(`${basename(source)} is not a valid scenario:\n${lines.join('\n')}${more}`, `Fix the fields above in ${source}.`);
+  throw new ScenarioFileError(
+    `${basename(source)} is not a valid scenario:\n${lines.join('\n')}${more}`,
+    `Fix the fields above in ${source}.`,
+  );
 }
 
 /** The line of the field, or of its closest parent that exists (a missing field is reported where it belongs). */

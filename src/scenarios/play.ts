@@ -53,7 +53,10 @@ export async function playScenarios(scenarios: Scenario[], options: PlayOptions)
       });
       agent.setToken(login.accessToken);
       const scopes = login.scope.split(' ').filter(Boolean);
-      narrator.signedIn(config.duo.stepupUsername, scopes.filter((s) => s.startsWith('crm.')));
+      narrator.signedIn(
+        config.duo.stepupUsername,
+        scopes.filter((s) => s.startsWith('crm.')),
+      );
       return scopes;
     };
     await signIn();
@@ -83,7 +86,11 @@ export async function playScenarios(scenarios: Scenario[], options: PlayOptions)
     const failed = results.filter((r) => !r.passed);
     const interrupted = options.interrupt.signal.aborted;
     if (failed.length === 0 && !interrupted) {
-      narrator.line(term.colour.green.bold(`✓ ${plural(results.length, 'scenario')}, ${plural(stepCount, 'step')}, all as expected in ${formatMs(elapsed)}.`));
+      narrator.line(
+        term.colour.green.bold(
+          `✓ ${plural(results.length, 'scenario')}, ${plural(stepCount, 'step')}, all as expected in ${formatMs(elapsed)}.`,
+        ),
+      );
     } else if (interrupted) {
       narrator.line(term.colour.yellow('Interrupted.'));
     } else {
@@ -95,7 +102,9 @@ export async function playScenarios(scenarios: Scenario[], options: PlayOptions)
       narrator.line(term.colour.red.bold(`${failed.length} of ${plural(results.length, 'scenario')} did not go as expected.`));
     }
     if (options.json) {
-      term.stdout.write(`${JSON.stringify({ ok: failed.length === 0 && !interrupted, mode: stack.mode, durationMs: Math.round(elapsed), scenarios: results })}\n`);
+      term.stdout.write(
+        `${JSON.stringify({ ok: failed.length === 0 && !interrupted, mode: stack.mode, durationMs: Math.round(elapsed), scenarios: results })}\n`,
+      );
     }
     if (interrupted) return 130;
     return failed.length === 0 ? 0 : 1;
@@ -113,7 +122,14 @@ function bannerLines(stack: Stack, config: Config, options: PlayOptions) {
     ['server', `${stack.url}  (CRM /api · hook /hooks/pre · MCP /mcp)`],
     ['tokens', stack.tokenValidation],
     ['step-up', stack.stepUp],
-    ['phone', options.answer ? `every push is answered "${options.answer}" (--${options.answer})` : options.term.interactive ? 'you answer each push here (Ctrl+C stops the demo)' : 'pushes are answered as each scenario says'],
+    [
+      'phone',
+      options.answer
+        ? `every push is answered "${options.answer}" (--${options.answer})`
+        : options.term.interactive
+          ? 'you answer each push here (Ctrl+C stops the demo)'
+          : 'pushes are answered as each scenario says',
+    ],
   ];
   return { title: options.title, facts, warnings: stack.warnings };
 }
@@ -147,7 +163,10 @@ function phoneDriver(term: Terminal, interrupt: AbortController, override?: 'app
 async function pause(term: Terminal, interrupt: AbortController): Promise<void> {
   if (!term.interactive || interrupt.signal.aborted) return;
   try {
-    await input({ message: term.colour.dim('Press Enter to continue') }, { output: term.stderr, input: term.stdin, signal: interrupt.signal, clearPromptOnDone: true });
+    await input(
+      { message: term.colour.dim('Press Enter to continue') },
+      { output: term.stderr, input: term.stdin, signal: interrupt.signal, clearPromptOnDone: true },
+    );
   } catch (error) {
     if (isCtrlC(error)) interrupt.abort();
   }

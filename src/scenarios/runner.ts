@@ -10,7 +10,11 @@ import { isCallStep, isDuoStep, type CallStep, type Expectation, type PhoneAnswe
 export type AnsweredBy = 'you' | 'script' | 'flag';
 
 /** Answers a push on the virtual phone: a human at the keyboard, or the scenario's scripted answer. */
-export type PhoneDriver = (push: PushRequest, scripted: PhoneAnswer, signal: AbortSignal) => Promise<{ answer: PhoneAnswer; by: AnsweredBy }>;
+export type PhoneDriver = (
+  push: PushRequest,
+  scripted: PhoneAnswer,
+  signal: AbortSignal,
+) => Promise<{ answer: PhoneAnswer; by: AnsweredBy }>;
 
 export interface ScenarioContext {
   stack: Stack;
@@ -74,7 +78,8 @@ async function runStep(step: Step, ctx: ScenarioContext): Promise<string[]> {
   const failures: string[] = [];
   for (const [scope, wanted] of Object.entries(step.login.expectScopes ?? {})) {
     const has = scopes.includes(scope);
-    if (has !== wanted) failures.push(`expected the new token ${wanted ? 'to carry' : 'not to carry'} ${scope}, but it ${has ? 'does' : 'does not'}`);
+    if (has !== wanted)
+      failures.push(`expected the new token ${wanted ? 'to carry' : 'not to carry'} ${scope}, but it ${has ? 'does' : 'does not'}`);
     else ctx.narrator.check(true, `token ${wanted ? 'carries' : 'lacks'} ${scope}`);
   }
   return failures;
@@ -139,7 +144,11 @@ function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T |
  * went off script, or --approve/--deny), the check follows the answer: approved means the tool ran; anything
  * else means the agent was stopped and revealed nothing the approved path would have shown.
  */
-export function expectationFor(expect: Expectation, scripted: PhoneAnswer, answered: PhoneAnswer | undefined): { expect: Expectation; note?: string } {
+export function expectationFor(
+  expect: Expectation,
+  scripted: PhoneAnswer,
+  answered: PhoneAnswer | undefined,
+): { expect: Expectation; note?: string } {
   if (answered === undefined || answered === scripted) return { expect };
   const words: Record<PhoneAnswer, string> = { approve: 'approved', deny: 'denied', timeout: 'ignored', fraud: 'reported as fraud' };
   const note = `the push was ${words[answered]} instead of ${words[scripted]}, so the check follows what actually happened`;

@@ -72,7 +72,11 @@ export class Narrator {
     if (event.code === 'OK') {
       this.actor('hook', `${c.green('OK')} · ${event.reason} · ${latency}`, c.yellow);
     } else {
-      this.actor('hook', `${c.red('CHECK_FAILED')} · ${event.reason}${event.ref ? c.dim(` [ref ${event.ref}]`) : ''} · ${latency}`, c.yellow);
+      this.actor(
+        'hook',
+        `${c.red('CHECK_FAILED')} · ${event.reason}${event.ref ? c.dim(` [ref ${event.ref}]`) : ''} · ${latency}`,
+        c.yellow,
+      );
     }
   }
 
@@ -86,7 +90,12 @@ export class Narrator {
 
   phoneAnswer(answer: string, by: 'you' | 'script' | 'flag'): void {
     const tint = answer === 'approve' ? this.c.green : this.c.red;
-    const words: Record<string, string> = { approve: 'approved', deny: 'denied', timeout: 'ignored: the push will time out', fraud: 'reported as fraud' };
+    const words: Record<string, string> = {
+      approve: 'approved',
+      deny: 'denied',
+      timeout: 'ignored: the push will time out',
+      fraud: 'reported as fraud',
+    };
     const who: Record<typeof by, string> = { you: 'by you', script: 'as scripted', flag: `by --${answer}` };
     this.actor('phone', `${tint(words[answer] ?? answer)} ${this.c.dim(`(${who[by]})`)}`, this.c.green);
   }

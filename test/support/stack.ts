@@ -61,7 +61,12 @@ export async function postHook(hookUrl: string, inputs: Record<string, unknown>)
   const response = await fetch(hookUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BEARER}` },
-    body: JSON.stringify({ execution_id: `e_${Math.random().toString(36).slice(2)}`, tool: { name: 'ListContacts', toolkit: 'DuoCrm', version: '1.0.0' }, inputs, context: {} }),
+    body: JSON.stringify({
+      execution_id: `e_${Math.random().toString(36).slice(2)}`,
+      tool: { name: 'ListContacts', toolkit: 'DuoCrm', version: '1.0.0' },
+      inputs,
+      context: {},
+    }),
   });
   return (await response.json()) as { code: string; error_message?: string };
 }
