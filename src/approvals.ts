@@ -35,15 +35,28 @@ export class ApprovalSigner {
       .sign(this.key);
   }
 
-  /** The approved record ids, or undefined when the approval is forged, expired or malformed. */
-  async verify(token: string): Promise<ReadonlySet<string> | undefined> {
+  /** Approvals already used, until they expire: one approval, one tool call. */
+  private readonly spent = new Map<string, number>();
+
+  /**
+   * The approved record ids, or undefined when the approval is forged, expired, malformed, issued for another
+   * tool, or already used.
+   */
+  async redeem(token: string, tool: string): Promise<ReadonlySet<string> | undefined> {
+    let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
-      const records = payload.rec;
-      if (!Array.isArray(records) || !records.every((r) => typeof r === 'string')) return undefined;
-      return new Set(records);
+      ({ payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] }));
     } catch {
       return undefined;
     }
+    const records = payload.rec;
+    if (payload.tool !== tool || typeof payload.jti !== 'string' || typeof payload.exp !== 'number') return undefined;
+    if (!Array.isArray(records) || !records.every((r) => typeof r === 'string')) return undefined;
+    const now = Date.now() / 1000;
+    for (const [id, exp] of this.spent) if (exp < now) this.spent.delete(id);
+    const key = `${payload.jti}:${payload.iat ?? ''}`;
+    if (this.spent.has(key)) return undefined;
+    this.spent.set(key, payload.exp);
+    return new Set(records);
   }
 }

@@ -99,9 +99,11 @@ export const TOOLS: readonly CrmTool[] = [
   }),
 ];
 
-/** Finds a tool by MCP name, Arcade name or fully qualified `Toolkit.Name`, ignoring case and separators. */
+/** Finds a tool by MCP name, Arcade name, `Toolkit.Name` or `Toolkit_Name`, ignoring case and separators. */
 export function findTool(name: string): CrmTool | undefined {
-  const key = normaliseToolName(name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : name);
+  let key = normaliseToolName(name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : name);
+  const toolkit = normaliseToolName(TOOLKIT.name);
+  if (key.startsWith(toolkit) && key !== toolkit) key = key.slice(toolkit.length);
   return TOOLS.find((tool) => normaliseToolName(tool.name) === key);
 }
 

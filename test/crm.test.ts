@@ -147,24 +147,30 @@ describe('restricted records', () => {
     return result.override.inputs.duo_approval;
   }
 
-  it('withholds them from listings and says how many', async () => {
-    for (const path of ['/api/contacts', '/api/contacts?query=defence', '/api/contacts?query=fen']) {
-      const body = (await (await api(path, { token: fullToken })).json()) as {
-        contacts: Array<{ name: string }>;
-        withheld: { count: number; message: string };
-      };
-      expect(body.contacts.map((c) => c.name)).not.toContain('Riley Vance');
-      expect(body.withheld).toMatchObject({
-        count: 1,
-        message: expect.stringMatching(/1 restricted contact was withheld: ask for it by name or id/),
-      });
-    }
+  it('withholds them from unfiltered listings and says how many', async () => {
+    const body = (await (await api('/api/contacts', { token: fullToken })).json()) as {
+      contacts: Array<{ name: string }>;
+      withheld: { count: number; message: string };
+    };
+    expect(body.contacts.map((c) => c.name)).not.toContain('Riley Vance');
+    expect(body.withheld).toMatchObject({
+      count: 1,
+      message: expect.stringMatching(/1 restricted contact was withheld: ask for it by name or id/),
+    });
     const deals = (await (await api('/api/deals', { token: fullToken })).json()) as {
       deals: Array<{ name: string }>;
       withheld: { count: number };
     };
     expect(deals.deals.map((d) => d.name).join()).not.toMatch(/Aegis/);
     expect(deals.withheld.count).toBe(1);
+  });
+
+  it('leaves them out of filtered listings silently, so a query cannot probe what they say', async () => {
+    for (const path of ['/api/contacts?query=program%20director', '/api/contacts?query=riley.v', '/api/deals?query=secure%20agent']) {
+      const body = (await (await api(path, { token: fullToken })).json()) as Record<string, unknown>;
+      expect(JSON.stringify(body)).not.toMatch(/Riley|Aegis/);
+      expect(body.withheld).toBeUndefined();
+    }
   });
 
   it('refuses a restricted record by id without an approval, or with a forged one', async () => {
@@ -176,17 +182,25 @@ describe('restricted records', () => {
     }
   });
 
-  it('releases exactly the records the hook’s approval names', async () => {
+  it('releases the approved records once, to the tool the approval was issued for', async () => {
     const approval = await approvalFor('GetContact', { id: 'c-004' });
-    const response = await api('/api/contacts/c-004', { token: fullToken, headers: { 'x-duo-approval': approval } });
-    expect(response.status).toBe(200);
+    const headers = { 'x-duo-approval': approval };
+    // Not for another tool…
+    const listing = (await (await api('/api/contacts?query=aegis', { token: fullToken, headers })).json()) as { contacts: unknown[] };
+    expect(listing.contacts).toEqual([]);
+    // …but for its own, once.
+    expect((await api('/api/contacts/c-004', { token: fullToken, headers })).status).toBe(200);
+    expect((await api('/api/contacts/c-004', { token: fullToken, headers })).status).toBe(403);
+  });
+
+  it('an approval for a listing covers the named records in it, and not the restricted deal', async () => {
+    const approval = await approvalFor('ListContacts', { query: 'Aegis' });
     const listing = (await (
       await api('/api/contacts?query=aegis', { token: fullToken, headers: { 'x-duo-approval': approval } })
     ).json()) as {
       contacts: Array<{ id: string }>;
     };
     expect(listing.contacts.map((c) => c.id)).toEqual(['c-004']);
-    // The same approval does not cover the restricted deal.
     const deals = (await (await api('/api/deals?query=aegis', { token: fullToken, headers: { 'x-duo-approval': approval } })).json()) as {
       deals: unknown[];
     };

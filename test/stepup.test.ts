@@ -70,8 +70,12 @@ describe('restricted records', () => {
 
   const cases: Array<[string, HookCall, boolean]> = [
     ['get_contact on the restricted id', { tool: 'GetContact', inputs: { id: 'c-004' } }, true],
+    ['the same, named with its toolkit', { tool: 'DuoCrm_GetContact', inputs: { id: ' C-004 ' } }, true],
     ['a query naming its company', { inputs: { query: 'Aegis' } }, true],
-    ['a fragment that matches it', { inputs: { query: 'fen' } }, true],
+    ['a name of its person', { inputs: { query: 'riley' } }, true],
+    ['its email', { inputs: { query: 'riley.vance@aegisdefence.example' } }, true],
+    ['a fragment that overlaps it (left out silently instead)', { inputs: { query: 'fen' } }, false],
+    ['a title it shares with others (left out silently instead)', { inputs: { query: 'director' } }, false],
     ['a deal query naming its contact', { tool: 'ListDeals', inputs: { query: 'Riley' } }, true],
     ['an unfiltered listing (it is withheld instead)', { inputs: {} }, false],
     ['another contact by id', { tool: 'GetContact', inputs: { id: 'c-001' } }, false],
@@ -288,7 +292,7 @@ describe('what the push says', () => {
       await callHook(stack, { inputs: { query, note: 'ü'.repeat(20_000) }, context: { user_id: 'alice@example.com' } });
       const push = stack.emulator!.phone.history.at(-1)!;
       expect(push.type).toBe('Sensitive CRM access');
-      expect(Object.keys(push.pushinfo).sort()).toEqual(['from', 'query', 'rule', 'tool']);
+      expect(Object.keys(push.pushinfo).sort()).toEqual(['discloses', 'from', 'query', 'rule', 'tool']);
       expect(push.pushinfo.from).toContain('alice@example.com');
       expect(push.pushinfo.rule).toBe('term "defence"');
       for (const value of Object.values(push.pushinfo)) {

@@ -91,6 +91,10 @@ export async function serve(term: Terminal, options: ServeOptions, signal?: Abor
   const onLog = (event: { level: string; message: string }) => {
     err(`${stamp()}  ${event.level === 'error' ? c.red(event.level) : c.yellow(event.level)}  ${event.message}`);
   };
+  const onPush = (event: { username: string; txid?: string; pushinfo: Record<string, string> }) => {
+    err(`${stamp()}  ${c.yellow('push')}  → ${event.username}  ${event.pushinfo.tool ?? ''}  ${c.dim(`txid ${event.txid ?? '?'}`)}`);
+  };
+  stack.events.on('stepup.push', onPush);
   stack.events.on('hook.decision', onDecision);
   stack.events.on('log', onLog);
 

@@ -24,14 +24,14 @@ export function createCrmApi(options: { validator: TokenValidator; approvals: Ap
   const store = options.store ?? new CrmStore();
   const app = new Hono<CrmEnv>();
   const requireScope = (scope: Scope) => scopeGuard(options.validator, scope);
-  /** Restricted record ids the request's Duo approval covers (none without a valid one). */
-  const approvedRecords = async (c: Context): Promise<ReadonlySet<string>> => {
+  /** Restricted record ids the request's Duo approval covers (none without a valid one for this tool). */
+  const approvedRecords = async (c: Context, tool: string): Promise<ReadonlySet<string>> => {
     const token = c.req.header(APPROVAL_HEADER);
-    return (token && (await options.approvals.verify(token))) || new Set();
+    return (token && (await options.approvals.redeem(token, tool))) || new Set();
   };
 
   app.get('/contacts', requireScope(SCOPES.contactsRead), async (c) => {
-    const { items, withheld } = store.listContacts(queryParam(c), await approvedRecords(c));
+    const { items, withheld } = store.listContacts(queryParam(c), await approvedRecords(c, 'list_contacts'));
     return c.json({ contacts: items, ...withheldNote(withheld, 'contact') });
   });
 
@@ -39,7 +39,7 @@ export function createCrmApi(options: { validator: TokenValidator; approvals: Ap
     const id = c.req.param('id');
     const contact = store.getContact(id);
     if (!contact) throw new HttpProblem(404, 'not_found', `No contact has the id "${id}". List contacts to see the ids.`);
-    if (contact.restricted && !(await approvedRecords(c)).has(id)) {
+    if (contact.restricted && !(await approvedRecords(c, 'get_contact')).has(id)) {
       throw new HttpProblem(
         403,
         'approval_required',
@@ -63,7 +63,7 @@ export function createCrmApi(options: { validator: TokenValidator; approvals: Ap
   });
 
   app.get('/deals', requireScope(SCOPES.dealsRead), async (c) => {
-    const { items, withheld } = store.listDeals(queryParam(c), await approvedRecords(c));
+    const { items, withheld } = store.listDeals(queryParam(c), await approvedRecords(c, 'list_deals'));
     return c.json({ deals: items, ...withheldNote(withheld, 'deal') });
   });
 
@@ -78,7 +78,10 @@ function queryParam(c: Context): string | undefined {
   return query;
 }
 
-/** Says what was left out and how to ask for it, so "list everything" stays instant and honest. */
+/**
+ * Says what an unfiltered listing left out and how to ask for it, so "list everything" stays instant and honest.
+ * Filtered listings say nothing: a count per query would tell, letter by letter, what the restricted records say.
+ */
 function withheldNote(count: number, noun: string): { withheld?: { count: number; message: string } } {
   if (count === 0) return {};
   const what = `${count} restricted ${noun}${count === 1 ? ' was' : 's were'} withheld`;

@@ -13,9 +13,32 @@ export interface DisclosedRecord {
 
 export interface Listing<T> {
   items: T[];
-  /** Restricted records that matched but were left out for want of an approval. */
+  /** Restricted records left out of an unfiltered listing for want of an approval (0 for filtered ones). */
   withheld: number;
 }
+
+/** Words too common in company names to name one. */
+const GENERIC_WORDS = new Set([
+  'the',
+  'and',
+  'of',
+  'inc',
+  'ltd',
+  'llc',
+  'co',
+  'corp',
+  'company',
+  'group',
+  'systems',
+  'solutions',
+  'services',
+  'technologies',
+  'international',
+  'global',
+  'holdings',
+  'partners',
+  'example',
+]);
 
 const NONE: ReadonlySet<string> = new Set();
 
@@ -29,7 +52,7 @@ export class CrmStore {
   private readonly deals: Deal[] = SEED_DEALS.map((d) => ({ ...d }));
 
   listContacts(query?: string, approved: ReadonlySet<string> = NONE): Listing<Contact> {
-    return split(this.matchingContacts(query), approved);
+    return split(this.matchingContacts(query), approved, Boolean(query?.trim()));
   }
 
   getContact(id: string): Contact | undefined {
@@ -47,20 +70,34 @@ export class CrmStore {
   }
 
   listDeals(query?: string, approved: ReadonlySet<string> = NONE): Listing<Deal & { contactName?: string }> {
-    return split(this.matchingDeals(query), approved);
+    return split(this.matchingDeals(query), approved, Boolean(query?.trim()));
   }
 
   /**
-   * The restricted records a tool call would return. An unfiltered listing discloses none (it withholds them);
-   * a query that matches one, or a lookup by its id, does.
+   * The restricted records a tool call asks for by name, which therefore need an approval: `get_contact` on a
+   * restricted id, or a query naming a restricted record (its person, company, sector, id or email). A query
+   * that merely overlaps one ("fen", "director") asks for nothing: it runs at once and the CRM leaves the
+   * record out, so fragments never reveal what a restricted record says.
    */
   restrictedDisclosedBy(tool: string, inputs: Record<string, unknown>): DisclosedRecord[] {
     const text = (key: string) => (typeof inputs[key] === 'string' ? (inputs[key] as string) : undefined);
-    let records: Array<Contact | Deal> = [];
-    if (tool === 'list_contacts' && text('query')?.trim()) records = this.matchingContacts(text('query'));
-    else if (tool === 'get_contact') records = this.contacts.filter((c) => c.id === text('id'));
-    else if (tool === 'list_deals' && text('query')?.trim()) records = this.matchingDeals(text('query'));
-    return records.filter((r) => r.restricted).map((r) => ({ id: r.id, label: 'company' in r ? `${r.name} (${r.company})` : r.name }));
+    const restrictedContacts = this.contacts.filter((c) => c.restricted);
+    let named: Array<Contact | Deal> = [];
+    if (tool === 'get_contact') {
+      const id = text('id')?.trim().toLowerCase();
+      named = restrictedContacts.filter((c) => c.id === id);
+    } else if (tool === 'list_contacts' && text('query')?.trim()) {
+      const words = wordsOf(text('query')!);
+      named = restrictedContacts.filter((c) => namesContact(words, c));
+    } else if (tool === 'list_deals' && text('query')?.trim()) {
+      const words = wordsOf(text('query')!);
+      named = this.deals.filter((d) => {
+        const contact = this.contacts.find((c) => c.id === d.contactId);
+        const namesDeal = identifyingWords(d.id, d.name).some((w) => words.has(w));
+        return d.restricted && (namesDeal || (contact !== undefined && namesContact(words, contact)));
+      });
+    }
+    return named.map((r) => ({ id: r.id, label: 'company' in r ? `${r.name} (${r.company})` : r.name }));
   }
 
   /** Case-insensitive match on every text field, so "defence" finds the sector and "aegis" the company. */
@@ -80,7 +117,28 @@ export class CrmStore {
   }
 }
 
-function split<T extends { id: string; restricted?: true }>(records: T[], approved: ReadonlySet<string>): Listing<T> {
+function split<T extends { id: string; restricted?: true }>(records: T[], approved: ReadonlySet<string>, filtered: boolean): Listing<T> {
   const visible = records.filter((r) => !r.restricted || approved.has(r.id));
-  return { items: visible.map((r) => ({ ...r })), withheld: records.length - visible.length };
+  return { items: visible.map((r) => ({ ...r })), withheld: filtered ? 0 : records.length - visible.length };
+}
+
+/** Lower-case words, accents removed, a trailing possessive or plural "s" dropped ("Aegis's" → "aegis"). */
+function wordsOf(text: string): Set<string> {
+  const words = text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .split(/[^a-z0-9@.-]+/)
+    .map((w) => w.replace(/^[.-]+|[.-]+$/g, ''))
+    .filter(Boolean);
+  return new Set(words.flatMap((w) => [w, w.replace(/'?s$/, ''), ...w.split(/[@.-]/).filter((part) => part.length >= 3)]));
+}
+
+/** The words that name a record: distinctive words of its fields, its id, its email and the email's parts. */
+function identifyingWords(...fields: string[]): string[] {
+  return fields.flatMap((field) => [...wordsOf(field)].filter((w) => w.length >= 3 && !GENERIC_WORDS.has(w)));
+}
+
+function namesContact(words: ReadonlySet<string>, contact: Contact): boolean {
+  return identifyingWords(contact.id, contact.name, contact.company, contact.sector, contact.email).some((w) => words.has(w));
 }

@@ -3,9 +3,9 @@ import { remove as removeConfusables } from 'confusables';
 /**
  * Decides whether a tool call's inputs mention a sensitive term, in a way a model cannot talk its way around:
  * every string and key is looked at (recursively), after folding away case, accents, look-alike letters,
- * invisible characters, spacing and punctuation, common digit-for-letter swaps and inflections. Inputs too deep
- * or too large to read fully are "incomplete", which the hook treats as sensitive: what we could not read,
- * we do not clear.
+ * invisible characters, digit-for-letter swaps and common encodings; spaced-out or split words are joined back,
+ * and inflections and one-letter misspellings of longer terms still match. Inputs too deep or too large to read
+ * fully are "incomplete", which the hook treats as sensitive: what we could not read, we do not clear.
  */
 export type SensitivityVerdict =
   | { kind: 'clear' }
@@ -17,28 +17,58 @@ const MAX_DEPTH = 8;
 const MAX_NODES = 5000;
 /** Text beyond this many characters is not read: a string this long is itself a reason to ask. */
 const MAX_TEXT = 100_000;
+/** Stems this long also match with one letter wrong, missing or added ("clasified", "millitary"); shorter ones
+ * ("defenc") would catch everyday words ("defend"). */
+const FUZZY_MIN_STEM = 7;
 
 /** Letters the confusables table maps to the wrong Latin letter, or not at all. */
-const LOOKALIKE_FIXES: Record<string, string> = { ı: 'i', ꜰ: 'f', ꞯ: 'q', ʀ: 'r', ᴦ: 'r', ɪ: 'i', ʏ: 'y', ʟ: 'l', ɴ: 'n', ɢ: 'g', ʜ: 'h' };
-/** Digit-for-letter swaps ("d3f3nc3"). "1" reads as both i and l, so two variants are checked. */
-const LEET_I: Record<string, string> = {
+const LOOKALIKE_FIXES: Record<string, string> = {
+  ı: 'i',
+  ι: 'i',
+  ɪ: 'i',
+  ꜰ: 'f',
+  ʀ: 'r',
+  ʏ: 'y',
+  ʟ: 'l',
+  ɴ: 'n',
+  ɢ: 'g',
+  ʜ: 'h',
+  ð: 'd',
+  '∂': 'd',
+  ɔ: 'c',
+  ƨ: 's',
+  '§': 's',
+};
+/** Combining letters (U+0363–U+036F) are letters written above another: keep the letter, not the mark. */
+const COMBINING_LETTERS = 'aeiouc dhmrtvx'.replace(' ', '');
+const COMBINING_BASE = 0x0363;
+
+/**
+ * Characters a reader takes for the same letter collapse to one class, on both sides of the comparison:
+ * "1nte11igence", "|ntelligence" and "lntelligence" all read as intelligence.
+ */
+const READS_AS: Record<string, string> = {
   '0': 'o',
   '1': 'i',
+  l: 'i',
+  '|': 'i',
+  '!': 'i',
   '3': 'e',
   '4': 'a',
-  '5': 's',
-  '7': 't',
-  '8': 'b',
   '@': 'a',
+  '5': 's',
   $: 's',
-  '!': 'i',
-  '|': 'l',
+  '7': 't',
+  '+': 't',
+  '8': 'b',
+  '6': 'g',
+  '9': 'g',
 };
-const LEET_L: Record<string, string> = { ...LEET_I, '1': 'l', '!': 'l' };
 
 /** Case, accents, compatibility forms, look-alikes and invisible characters folded away; spacing kept. */
 export function foldText(text: string): string {
-  const decomposed = text
+  const withCombiningLetters = text.replace(/[\u0363-\u036F]/g, (mark) => COMBINING_LETTERS[mark.charCodeAt(0) - COMBINING_BASE] ?? '');
+  const decomposed = withCombiningLetters
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
     // Soft hyphens, zero-width and bidi controls, tag characters, fillers, NUL and other controls.
@@ -48,40 +78,144 @@ export function foldText(text: string): string {
   return removeConfusables(fixed).toLowerCase();
 }
 
-/** Only letters and digits: "d e-f.e n c e" and "defence" look the same. */
-function squeeze(text: string): string {
-  return text.replace(/[^\p{L}\p{N}]+/gu, '');
+/** The folded text as words of one alphabet: look-alike classes collapsed, "ph" read as "f", anything else a gap. */
+function readingOf(folded: string, alphabet: RegExp): string[] {
+  const classed = [...folded]
+    .map((ch) => READS_AS[ch] ?? ch)
+    .join('')
+    .replace(/ph/g, 'f');
+  return classed
+    .split(alphabet)
+    .map((word) => word.trim())
+    .filter(Boolean);
 }
 
-function deLeet(text: string, table: Record<string, string>): string {
-  return [...text].map((ch) => table[ch] ?? ch).join('');
+/** Other ways the same words may be written: percent or HTML encoded, base64, rot13, backwards. */
+function decodings(text: string): string[] {
+  const out = [text];
+  if (/%[0-9a-f]{2}/i.test(text)) {
+    try {
+      out.push(decodeURIComponent(text.replace(/\+/g, ' ')));
+    } catch {
+      out.push(text.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))));
+    }
+  }
+  if (/&#?\w+;/.test(text)) out.push(decodeEntities(text));
+  for (const token of text.match(/[A-Za-z0-9+/_-]{8,}={0,2}/g) ?? []) {
+    const decoded = Buffer.from(token, 'base64').toString('utf8');
+    if (/^[\p{L}\p{N}\p{P}\p{Zs}]+$/u.test(decoded)) out.push(decoded);
+  }
+  out.push(
+    text.replace(/[a-z]/gi, (ch) =>
+      String.fromCharCode(((ch.toLowerCase().charCodeAt(0) - 97 + 13) % 26) + (ch === ch.toLowerCase() ? 97 : 65)),
+    ),
+  );
+  out.push([...text].reverse().join(''));
+  out.push(dropInterleaved(text));
+  return out;
 }
 
-/** The forms of a text that are searched for terms. */
-export function searchForms(text: string): string[] {
-  const folded = foldText(text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text);
-  const forms = new Set([squeeze(folded), squeeze(deLeet(folded, LEET_I)), squeeze(deLeet(folded, LEET_L))]);
-  return [...forms];
+function decodeEntities(text: string): string {
+  const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+  return text.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, body: string) => {
+    if (body[0] === '#') {
+      const code = body[1]?.toLowerCase() === 'x' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    }
+    return named[body.toLowerCase()] ?? whole;
+  });
 }
 
 /** "military" also matches "militaries" and "militarised"; "defence" matches "defences" and "defence-sector". */
 export function stemOf(term: string): string {
-  const base = squeeze(foldText(term));
+  const base = readingOf(foldText(term), /[^a-z0-9]+/).join('');
   const stem = base.replace(/(ies|ied|es|ed|ing|s|y|e)$/, '');
   return stem.length >= 4 ? stem : base;
 }
 
+/** Levenshtein distance, for short strings. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * Whether `word` starts with `stem` give or take one letter. Anchored at the word's start and on the stem's last
+ * letter, so "clasified" and "intelligance" match while "similar", "militant" and "intelligent" do not.
+ */
+function startsWithAlmost(word: string, stem: string): boolean {
+  const m = stem.length;
+  for (let length = m - 1; length <= m + 1; length++) {
+    if (length > word.length) break;
+    if (word[length - 1] === stem[m - 1] && editDistance(word.slice(0, length), stem) <= 1) return true;
+  }
+  return false;
+}
+
+/** "d|e|f|e|n|c|e" with any separator, even one that looks like a letter or digit. */
+function dropInterleaved(text: string): string {
+  const chars = [...text];
+  const out: string[] = [];
+  let i = 0;
+  while (i < chars.length) {
+    const separator = chars[i + 1];
+    let j = i;
+    while (j + 1 < chars.length && chars[j + 1] === separator && chars[j] !== separator) j += 2;
+    if ((j - i) / 2 >= 3) {
+      for (let k = i; k < j; k += 2) out.push(chars[k]!);
+      i = j;
+    } else {
+      out.push(chars[i]!);
+      i += 1;
+    }
+  }
+  return out.join('');
+}
+
 export interface TermMatcher {
-  /** The configured term whose stem the text contains, if any. */
+  /** The configured term the text contains, if any. */
   match(text: string): string | undefined;
 }
 
 export function termMatcher(terms: readonly string[]): TermMatcher {
+  // Our alphabet is the one the terms are written in: other characters only separate words.
+  const folded = terms.map((term) => foldText(term));
+  const extra = [...new Set(folded.join('').replace(/[a-z0-9\s]/g, ''))].map((ch) => ch.replace(/[\\\]^-]/g, '\\$&')).join('');
+  const alphabet = new RegExp(`[^a-z0-9${extra}]+`, 'u');
   const stems = terms.map((term) => ({ term, stem: stemOf(term) })).filter((t) => t.stem.length > 0);
+
+  const matchWords = (words: string[]): string | undefined => {
+    for (const { term, stem } of stems) {
+      const fuzzy = stem.length >= FUZZY_MIN_STEM;
+      for (let i = 0; i < words.length; i++) {
+        // Inside one word: "cyberdefence", "demilitarised"; misspelled only from its start.
+        if (words[i]!.includes(stem) || (fuzzy && startsWithAlmost(words[i]!, stem))) return term;
+        // Across words, but only from the start of one: "de fence" and "d e f e n c e", not "code fence".
+        let joined = words[i]!;
+        for (let j = i + 1; j < words.length && joined.length < stem.length + 2; j++) {
+          joined += words[j]!;
+          if (joined.startsWith(stem) || (fuzzy && startsWithAlmost(joined, stem))) return term;
+        }
+      }
+    }
+    return undefined;
+  };
+
   return {
     match(text) {
-      const forms = searchForms(text);
-      return stems.find(({ stem }) => forms.some((form) => form.includes(stem)))?.term;
+      const bounded = text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text;
+      for (const form of decodings(bounded)) {
+        const term = matchWords(readingOf(foldText(form), alphabet));
+        if (term) return term;
+      }
+      return undefined;
     },
   };
 }
@@ -90,11 +224,10 @@ export function inspectInputs(inputs: unknown, terms: readonly string[]): Sensit
   const matcher = termMatcher(terms);
   let nodes = 0;
   let incomplete: string | undefined;
-  // Strings and keys in reading order: a term split across values ("def", "ence") is found in their join.
-  const sequence: string[] = [];
+  // Values in reading order: a term split across values ("milit", "ary") is found in their join.
+  const values: string[] = [];
 
   const matchText = (text: string, path: string): SensitivityVerdict | undefined => {
-    sequence.push(text);
     const term = matcher.match(text);
     return term ? { kind: 'match', term, path: path || '(input)', value: text } : undefined;
   };
@@ -106,6 +239,7 @@ export function inspectInputs(inputs: unknown, terms: readonly string[]): Sensit
     }
     if (typeof value === 'string') {
       if (value.length > MAX_TEXT) incomplete ??= `a text longer than ${MAX_TEXT} characters`;
+      values.push(value);
       return matchText(value, path);
     }
     if (typeof value !== 'object' || value === null) return undefined;
@@ -127,8 +261,11 @@ export function inspectInputs(inputs: unknown, terms: readonly string[]): Sensit
   const hit = visit(inputs, '', 0);
   if (hit) return hit;
   if (incomplete) return { kind: 'incomplete', why: incomplete };
-  const joined = sequence.join('');
-  const splitTerm = sequence.length > 1 ? matcher.match(joined) : undefined;
-  if (splitTerm) return { kind: 'match', term: splitTerm, path: '(several inputs together)', value: sequence.join(' ') };
+  if (values.length > 1) {
+    // Joined with a gap, so the word-start rule applies: ["milit", "ary"] matches, ["code", "fence"] does not.
+    const joined = values.join(' ');
+    const term = matcher.match(joined);
+    if (term) return { kind: 'match', term, path: '(several inputs together)', value: values.join(' ') };
+  }
   return { kind: 'clear' };
 }

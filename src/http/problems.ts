@@ -4,6 +4,23 @@ import { bodyLimit } from 'hono/body-limit';
 /** The largest JSON body any of our endpoints reads: tool inputs and hook calls are small. */
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
 
+/** Deeper bodies are refused before anything walks them recursively. */
+export const MAX_JSON_DEPTH = 64;
+
+/** How deeply a parsed JSON value nests, measured without recursion (so any depth is safe to measure). */
+export function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > MAX_JSON_DEPTH) return deepest;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /** Thrown inside a handler to answer with a clear JSON error instead of a 500. */
 export class HttpProblem extends Error {
   constructor(
@@ -48,6 +65,9 @@ export async function readJsonObject(c: Context): Promise<Record<string, unknown
     // The parser's message quotes the body; say where it broke instead.
     const position = /position (\d+)/.exec((error as Error).message)?.[1];
     throw new HttpProblem(400, 'invalid_json', `Request body is not valid JSON${position ? ` (error at byte ${position})` : ''}.`);
+  }
+  if (nestingDepth(value) > MAX_JSON_DEPTH) {
+    throw new HttpProblem(400, 'invalid_json', `Request body is nested more than ${MAX_JSON_DEPTH} levels deep.`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
