@@ -10,13 +10,17 @@ import { errorMessage, UserError } from './errors.js';
 import { createHookApi, type HookOptions } from './hook/api.js';
 import { ArcadeStandIn } from './mcp/arcade-standin.js';
 import { createMcpHandler } from './mcp/server.js';
+import { requestLog } from './http/request-log.js';
 import { VERSION } from './version.js';
+import { createWorkerApi } from './worker/api.js';
 
 export interface AppOptions {
   validator: TokenValidator;
   hook: Omit<HookOptions, 'events'>;
   events: StackEvents;
   store?: CrmStore;
+  /** The Arcade worker surface: its shared secret (absent: /worker answers 503) and the Duo provider id in Arcade. */
+  worker: { secret?: string; providerId: string };
 }
 
 export interface RunningServer {
@@ -31,15 +35,19 @@ export function standInTimeout(hookTimeoutMs: number): number {
 }
 
 /**
- * One port: the CRM under /api, the hook under /hooks, MCP at /mcp, and /health. The MCP endpoint
- * reaches the CRM and the hook over HTTP on this same port, exactly as remote callers would.
+ * One port: the CRM under /api, the hook under /hooks, the Arcade worker under /worker, MCP at /mcp, and /health.
+ * The MCP endpoint and the worker reach the CRM (and MCP the hook) over HTTP on this same port, exactly as remote
+ * callers would.
  */
 export async function startServer(options: AppOptions & { host: string; port: number }): Promise<RunningServer> {
   let baseUrl = '';
   const app = new Hono();
   app.get('/health', (c) => c.json({ status: 'healthy' }));
+  app.use('/hooks/*', requestLog(options.events, 'hook'));
+  app.use('/worker/*', requestLog(options.events, 'worker'));
   app.route('/api', createCrmApi({ validator: options.validator, store: options.store }));
   app.route('/hooks', createHookApi({ ...options.hook, events: options.events }));
+  app.route('/worker', createWorkerApi({ ...options.worker, crmBaseUrl: () => baseUrl, events: options.events }));
 
   let mcp: ((request: Request) => Promise<Response>) | undefined;
   app.all('/mcp', (c) => {
@@ -47,7 +55,7 @@ export async function startServer(options: AppOptions & { host: string; port: nu
     return mcp(c.req.raw);
   });
   app.notFound((c) =>
-    c.json({ error: 'not_found', message: `Nothing at ${c.req.method} ${c.req.path}. Try /health, /api/contacts, /hooks/pre or /mcp.` }, 404),
+    c.json({ error: 'not_found', message: `Nothing at ${c.req.method} ${c.req.path}. Try /health, /api/contacts, /hooks/pre, /worker/health or /mcp.` }, 404),
   );
   app.onError((error, c) => {
     options.events.emit('log', { level: 'error', message: `unexpected error on ${c.req.method} ${c.req.path}: ${errorMessage(error)}` });
@@ -60,7 +68,12 @@ export async function startServer(options: AppOptions & { host: string; port: nu
   baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   mcp = createMcpHandler({
     crmBaseUrl: baseUrl,
-    gate: new ArcadeStandIn({ hookUrl: `${baseUrl}/hooks/pre`, bearerToken: options.hook.bearerToken, timeoutMs: standInTimeout(options.hook.timeoutMs) }),
+    gate: new ArcadeStandIn({
+      hookUrl: `${baseUrl}/hooks/pre`,
+      bearerToken: options.hook.bearerToken,
+      timeoutMs: standInTimeout(options.hook.timeoutMs),
+      providerId: options.worker.providerId,
+    }),
     validator: options.validator,
     events: options.events,
     version: VERSION,

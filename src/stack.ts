@@ -13,6 +13,9 @@ export interface Stack {
   hookUrl: string;
   mcpUrl: string;
   healthUrl: string;
+  /** Base of the Arcade worker routes (`/worker`); `workerEnabled` is false without ARCADE_WORKER_SECRET. */
+  workerUrl: string;
+  workerEnabled: boolean;
   port: number;
   events: StackEvents;
   /** Present in local mode: the embedded Duo tenant, with its virtual phone and directory. */
@@ -66,6 +69,10 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
   if (!config.hookBearerGenerated && config.hookBearerToken.length < MIN_BEARER_LENGTH) {
     warnings.push(`HOOK_BEARER_TOKEN is only ${config.hookBearerToken.length} characters: anyone who guesses it can call the hook. Use \`openssl rand -hex 32\`.`);
   }
+  const workerSecret = config.arcade.workerSecret;
+  if (workerSecret && workerSecret.length < MIN_BEARER_LENGTH) {
+    warnings.push(`ARCADE_WORKER_SECRET is only ${workerSecret.length} characters: anyone who guesses it can call the tools as Arcade. Use \`openssl rand -hex 32\`.`);
+  }
 
   try {
     let validator: TokenValidator;
@@ -103,6 +110,7 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
         stepupUsername: duo.stepupUsername,
         timeoutMs: config.hookTimeoutMs,
       },
+      worker: { secret: workerSecret, providerId: config.arcade.providerId },
     });
 
     return {
@@ -111,6 +119,8 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
       hookUrl: `${server.url}/hooks/pre`,
       mcpUrl: `${server.url}/mcp`,
       healthUrl: `${server.url}/health`,
+      workerUrl: `${server.url}/worker`,
+      workerEnabled: Boolean(workerSecret),
       port: server.port,
       events,
       emulator,

@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import type { StackEvents } from '../events.js';
 import { errorMessage } from '../errors.js';
 import { HttpProblem, describeIssues, limitBody, readJsonObject } from '../http/problems.js';
+import { noteRequest, type RequestNote } from '../http/request-log.js';
 import { bearerToken } from '../crm/api.js';
 import { PreHookRequest, type PreHookResult } from './contract.js';
 import { inspectInputs } from './sensitivity.js';
@@ -43,7 +44,7 @@ export function createHookApi(options: HookOptions): Hono {
     if (!parsed.success) {
       throw new HttpProblem(400, 'invalid_request', `Not a pre-execution hook request: ${describeIssues(parsed.error.issues)}`, { code: 'CHECK_FAILED' });
     }
-    return c.json(await decide(parsed.data, options));
+    return c.json(await decide(parsed.data, options, (note) => noteRequest(c, note)));
   });
 
   app.all('/pre', (c) => {
@@ -56,11 +57,13 @@ export function createHookApi(options: HookOptions): Hono {
   return app;
 }
 
-async function decide(request: PreHookRequest, options: HookOptions): Promise<PreHookResult> {
+async function decide(request: PreHookRequest, options: HookOptions, note: (note: RequestNote) => void): Promise<PreHookResult> {
   const started = performance.now();
   const ref = randomBytes(3).toString('hex').toUpperCase();
   const toolLabel = request.tool.toolkit ? `${request.tool.toolkit}.${request.tool.name}` : request.tool.name;
   const finish = (result: PreHookResult, reason: string, extra: { matchedTerm?: string; stepUp: boolean }): PreHookResult => {
+    const failedRef = result.code === 'OK' ? '' : ` [ref ${ref}]`;
+    note({ subject: toolLabel, outcome: `${result.code} · ${reason}${failedRef}`, ok: result.code === 'OK' });
     options.events.emit('hook.decision', {
       executionId: request.execution_id,
       tool: toolLabel,
