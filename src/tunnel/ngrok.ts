@@ -93,10 +93,14 @@ agent.on('error', (error) => {
   process.exit(127);
 });
 agent.on('exit', (code, signal) => {
-  if (signal && signal !== 'SIGKILL') {
+  process.exitCode = code === null ? 128 + (require('node:os').constants.signals[signal] || 0) : code;
+  // Die of the same signal, so the parent can say so; only these three: Node gives others a meaning (SIGUSR1 opens
+  // the inspector) or ignores them (SIGPIPE).
+  if (signal === 'SIGTERM' || signal === 'SIGINT' || signal === 'SIGHUP') {
     process.removeAllListeners(signal);
     process.kill(process.pid, signal);
-  } else process.exit(code === null ? 137 : code);
+  }
+  setTimeout(() => process.exit(), 50);
 });
 `;
 
