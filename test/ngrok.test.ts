@@ -156,6 +156,7 @@ describe('ngrok agent: after the tunnel is up', () => {
     const exit = await agent.exited;
     expect(exit).toMatchObject({ expected: false, how: 'exit code 1' });
     expect(exit.failure?.message).toMatch(/remote gone away/);
+    expect(exit.failure?.message).not.toMatch(/before the tunnel was up/);
     expect(await waitUntilGone(fake.pids()!.pid)).toBe(true);
   });
 

@@ -90,9 +90,11 @@ export async function serve(term: Terminal, options: ServeOptions, signal?: Abor
     stack.events.on('tool.result', onToolResult);
     stack.events.on('log', onLog);
 
+    let tunnelFailed = new Promise<NgrokFailure>(() => {});
     if (plan.kind !== 'none') {
       tunnel = await startTunnel(term, plan, stack, config, signals.stopped);
       if (!tunnel) return 0; // stopped while the tunnel was starting
+      tunnelFailed = watchTunnel(term, tunnel);
       err(
         readyBlock(c, {
           publicUrl: tunnel.publicUrl,
@@ -108,7 +110,6 @@ export async function serve(term: Terminal, options: ServeOptions, signal?: Abor
 
     if (options.json) term.stdout.write(`${JSON.stringify(readyLine(stack, tunnel))}\n`);
 
-    const tunnelFailed = tunnel ? watchTunnel(term, tunnel) : new Promise<never>(() => {});
     const why = await Promise.race([signals.stopped, tunnelFailed]);
     if (why instanceof NgrokFailure) {
       err(`${c.red('✗')} ${why.message}`);
@@ -163,7 +164,7 @@ function watchTunnel(term: Terminal, tunnel: Tunnel): Promise<NgrokFailure> {
   const err = (text: string) => term.stderr.write(`${text}\n`);
   const at = () => c.dim(new Date().toISOString().slice(11, 19));
   tunnel.on('lost', (exit) => {
-    err(`${at()}  ${c.bgRed.white.bold(' TUNNEL DOWN ')} ${c.red(`ngrok stopped (${exit.how})${exit.failure ? `: ${exit.failure.message}` : ''}`)}`);
+    err(`${at()}  ${c.bgRed.white.bold(' TUNNEL DOWN ')} ${c.red(exit.failure?.message ?? `ngrok stopped (${exit.how}).`)}`);
     err(`${at()}  ${c.red('Arcade cannot reach the hook or the worker until it is back: its calls fail closed.')} Restarting ngrok…`);
   });
   tunnel.on('restored', ({ publicUrl, changed }) => {

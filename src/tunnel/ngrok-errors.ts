@@ -163,10 +163,11 @@ export function readyTimeout(seconds: number, lastError?: string): NgrokFailure 
   );
 }
 
-export function exitedEarly(exit: string, lastError?: string): NgrokFailure {
+export function exitedEarly(exit: string, lastError?: string, wasUp = false): NgrokFailure {
+  const said = lastError ? `: ${firstLine(lastError)}` : '.';
   return new NgrokFailure(
     'exited',
-    `ngrok stopped (${exit}) before the tunnel was up${lastError ? `: ${firstLine(lastError)}` : '.'}`,
+    wasUp ? `ngrok stopped (${exit})${said}` : `ngrok stopped (${exit}) before the tunnel was up${said}`,
     `Run \`ngrok config check\`, then \`ngrok http 8000\` yourself to see the whole message. ${WITHOUT_NGROK}`,
   );
 }

@@ -240,7 +240,8 @@ export class NgrokAgent extends EventEmitter<AgentEvents> {
 
   private onStderr(raw: string): void {
     const line = this.redact(raw.replace(/^ERROR:\s?/, '').trimEnd());
-    this.stderrText += `${line}\n`;
+    // Enough for any message ngrok prints when it fails; a chatty agent must not grow it forever.
+    this.stderrText = `${this.stderrText}${line}\n`.slice(-8_000);
     if (line.trim()) this.lastError ??= line.trim();
     const code = ngrokErrorCode(line);
     if (code) this.onCode(code, this.stderrText);
@@ -261,7 +262,7 @@ export class NgrokAgent extends EventEmitter<AgentEvents> {
     if (code) return failureForCode(code, said);
     if (/`?version`? property is required/i.test(said)) return configWithoutVersion(this.stderrText || said);
     if (/unknown (flag|shorthand flag)/i.test(said)) return agentTooOld(said.trim());
-    return exitedEarly(how, this.lastError);
+    return exitedEarly(how, this.lastError, Boolean(this.publicUrl));
   }
 
   /** The fallback: once the agent's API address is known, ask it for the tunnel that forwards to our port. */
