@@ -46,6 +46,18 @@ export interface Config {
   hookTimeoutMs: number;
   /** Where the .env values came from, for the startup banner (never the values). */
   envFile?: string;
+  arcade: {
+    /** Shared secret Arcade signs worker JWTs with; the /worker routes answer 503 without it. */
+    workerSecret?: string;
+    /** Arcade auth provider id each tool declares, so Arcade injects that provider's (Duo's) token. */
+    providerId: string;
+  };
+  tunnel: {
+    /** ngrok authtoken, passed to the agent in its environment only. */
+    ngrokAuthtoken?: string;
+    /** A public base URL the user runs themselves (their own tunnel or host): no ngrok is started. */
+    publicUrl?: string;
+  };
 }
 
 export type Env = Record<string, string | undefined>;
@@ -61,6 +73,8 @@ export const DEFAULT_PORT = 8000;
 export const DEFAULT_HOOK_TIMEOUT_MS = 25_000;
 /** Arcade's hook-level timeout_ms accepts at most 30 s (PROTOCOLS.md §3). */
 export const ARCADE_MAX_HOOK_TIMEOUT_MS = 30_000;
+/** The Arcade auth provider id of the original demo's Duo OIDC provider. */
+export const DEFAULT_ARCADE_PROVIDER_ID = 'cisco-duo-oidc';
 
 /** Every variable we read, with its default, for `--help` and the README. */
 export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; description: string }> = [
@@ -108,6 +122,27 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   { name: 'DEV_ALLOW_INSECURE', default: 'false', description: 'Skip token validation and grant DEV_SCOPES. Development only.' },
   { name: 'DEV_SCOPES', default: ALL_SCOPES.join(','), description: 'Scopes granted when DEV_ALLOW_INSECURE=true.' },
   { name: 'STEPUP_DEV_MODE', default: '–', description: '`allow` or `deny`: answer step-ups without Duo. Development only.' },
+  {
+    name: 'ARCADE_WORKER_SECRET',
+    default: '–',
+    description:
+      'Secret shared with Arcade for the worker surface (/worker): Arcade signs each call with it (HS256 JWT). Without it /worker answers 503.',
+  },
+  {
+    name: 'ARCADE_PROVIDER_ID',
+    default: DEFAULT_ARCADE_PROVIDER_ID,
+    description: 'Id of the Duo OAuth provider in Arcade; every worker tool requires it, so Arcade injects the user’s Duo token.',
+  },
+  {
+    name: 'NGROK_AUTHTOKEN',
+    default: '–',
+    description: 'ngrok authtoken, handed to the ngrok agent in its environment (never on its command line). Else ngrok’s own config.',
+  },
+  {
+    name: 'PUBLIC_URL',
+    default: '–',
+    description: 'Public https base URL of a tunnel or host you run yourself (same as --public-url): no ngrok is started.',
+  },
   { name: 'HOST', default: '127.0.0.1', description: 'Address to listen on.' },
   { name: 'PORT', default: String(DEFAULT_PORT), description: 'Port to listen on (0 picks a free one).' },
 ];
@@ -197,6 +232,20 @@ export function loadConfig(options: { env: Env; cwd: string; flags?: ConfigFlags
     hookBearerGenerated = true;
   }
 
+  const providerId = get('ARCADE_PROVIDER_ID') ?? DEFAULT_ARCADE_PROVIDER_ID;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(providerId)) {
+    problems.push(`ARCADE_PROVIDER_ID="${providerId}" is not an Arcade auth provider id (letters, digits, ".", "_" and "-").`);
+  }
+  const publicUrlRaw = get('PUBLIC_URL');
+  let publicUrl: string | undefined;
+  if (publicUrlRaw) {
+    try {
+      publicUrl = parsePublicUrl(publicUrlRaw);
+    } catch (error) {
+      problems.push(`PUBLIC_URL: ${(error as Error).message}`);
+    }
+  }
+
   const duo: Config['duo'] = {
     issuer,
     clientId: get('DUO_CLIENT_ID'),
@@ -253,6 +302,8 @@ export function loadConfig(options: { env: Env; cwd: string; flags?: ConfigFlags
     stepupDevMode,
     hookTimeoutMs,
     envFile,
+    arcade: { workerSecret: get('ARCADE_WORKER_SECRET'), providerId },
+    tunnel: { ngrokAuthtoken: get('NGROK_AUTHTOKEN'), publicUrl },
   };
 }
 
@@ -297,6 +348,25 @@ function parseUserMap(raw: string, cwd: string, problems: string[]): Record<stri
     return undefined;
   }
   return Object.fromEntries(Object.entries(parsed.data).map(([caller, duoUser]) => [caller.toLowerCase(), duoUser]));
+}
+
+/**
+ * The base URL Arcade reaches us at: https (plain http only on loopback, for tests), no query or fragment,
+ * without a trailing slash so paths append cleanly. Throws with a message naming what is wrong.
+ */
+export function parsePublicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`"${value}" is not a URL (expected e.g. https://my-tunnel.example.com).`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+    throw new Error(`"${value}" must use https: Arcade's cloud calls it over the internet.`);
+  }
+  if (url.search || url.hash || url.username || url.password)
+    throw new Error(`"${value}" must be a plain base URL, without query, fragment or credentials.`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 function chooseMode(env: Env, flags: ConfigFlags, problems: string[]): { mode: Mode; modeReason: string } {

@@ -5,7 +5,11 @@ export interface StackEventMap {
   'hook.decision': [HookDecisionEvent];
   'stepup.push': [{ executionId: string; username: string; txid?: string; pushinfo: Record<string, string> }];
   'tool.call': [{ tool: string; arguments: Record<string, unknown> }];
-  'tool.result': [{ tool: string; ok: boolean; status?: number; message?: string; denied?: boolean }];
+  'tool.result': [{ tool: string; ok: boolean; status?: number; message?: string; denied?: boolean; latencyMs?: number }];
+  /** A call from outside arrived at the hook or the worker (the `-->` line of `serve`). */
+  'http.request': [HttpRequestEvent];
+  /** …and was answered (the `<--` line). */
+  'http.response': [HttpResponseEvent];
   log: [{ level: 'info' | 'warn' | 'error'; message: string }];
 }
 
@@ -49,3 +53,22 @@ export interface HookDecisionEvent {
 }
 
 export class StackEvents extends EventEmitter<StackEventMap> {}
+
+export type Surface = 'hook' | 'worker';
+
+export interface HttpRequestEvent {
+  id: number;
+  surface: Surface;
+  method: string;
+  path: string;
+}
+
+export interface HttpResponseEvent extends HttpRequestEvent {
+  status: number;
+  latencyMs: number;
+  /** What was called, e.g. "DuoCrm.ListContacts", when the handler knows it. */
+  subject?: string;
+  /** The decision or result in a few words, e.g. "OK · not sensitive" or "UPSTREAM_RUNTIME_AUTH_ERROR: Missing required scope". */
+  outcome?: string;
+  ok: boolean;
+}

@@ -11,7 +11,9 @@ import { errorMessage, UserError } from './errors.js';
 import { createHookApi, type HookOptions } from './hook/api.js';
 import { ArcadeStandIn } from './mcp/arcade-standin.js';
 import { createMcpHandler } from './mcp/server.js';
+import { requestLog } from './http/request-log.js';
 import { VERSION } from './version.js';
+import { createWorkerApi } from './worker/api.js';
 
 export interface AppOptions {
   validator: TokenValidator;
@@ -19,6 +21,8 @@ export interface AppOptions {
   events: StackEvents;
   store: CrmStore;
   approvals: ApprovalSigner;
+  /** The Arcade worker surface: its shared secret (absent: /worker answers 503) and the Duo provider id in Arcade. */
+  worker: { secret?: string; providerId: string };
 }
 
 export interface RunningServer {
@@ -33,13 +37,16 @@ export function standInTimeout(hookTimeoutMs: number): number {
 }
 
 /**
- * One port: the CRM under /api, the hook under /hooks, MCP at /mcp, and /health. The MCP endpoint
- * reaches the CRM and the hook over HTTP on this same port, exactly as remote callers would.
+ * One port: the CRM under /api, the hook under /hooks, the Arcade worker under /worker, MCP at /mcp, and /health.
+ * The MCP endpoint and the worker reach the CRM (and MCP the hook) over HTTP on this same port, exactly as remote
+ * callers would.
  */
 export async function startServer(options: AppOptions & { host: string; port: number }): Promise<RunningServer> {
   let baseUrl = '';
   const app = new Hono();
   app.get('/health', (c) => c.json({ status: 'healthy' }));
+  app.use('/hooks/*', requestLog(options.events, 'hook'));
+  app.use('/worker/*', requestLog(options.events, 'worker'));
   app.route('/api', createCrmApi({ validator: options.validator, store: options.store, approvals: options.approvals }));
   const hook = createHookApi({
     ...options.hook,
@@ -48,6 +55,7 @@ export async function startServer(options: AppOptions & { host: string; port: nu
     restrictedDisclosedBy: (tool, inputs) => options.store.restrictedDisclosedBy(tool, inputs),
   });
   app.route('/hooks', hook.app);
+  app.route('/worker', createWorkerApi({ ...options.worker, crmBaseUrl: () => baseUrl, events: options.events }));
 
   let mcp: ((request: Request) => Promise<Response>) | undefined;
   app.all('/mcp', (c) => {
@@ -56,7 +64,10 @@ export async function startServer(options: AppOptions & { host: string; port: nu
   });
   app.notFound((c) =>
     c.json(
-      { error: 'not_found', message: `Nothing at ${c.req.method} ${c.req.path}. Try /health, /api/contacts, /hooks/pre or /mcp.` },
+      {
+        error: 'not_found',
+        message: `Nothing at ${c.req.method} ${c.req.path}. Try /health, /api/contacts, /hooks/pre, /worker/health or /mcp.`,
+      },
       404,
     ),
   );
@@ -75,6 +86,7 @@ export async function startServer(options: AppOptions & { host: string; port: nu
       hookUrl: `${baseUrl}/hooks/pre`,
       bearerToken: options.hook.bearerToken,
       timeoutMs: standInTimeout(options.hook.timeoutMs),
+      providerId: options.worker.providerId,
     }),
     validator: options.validator,
     events: options.events,

@@ -15,6 +15,9 @@ export interface Stack {
   hookUrl: string;
   mcpUrl: string;
   healthUrl: string;
+  /** Base of the Arcade worker routes (`/worker`); `workerEnabled` is false without ARCADE_WORKER_SECRET. */
+  workerUrl: string;
+  workerEnabled: boolean;
   port: number;
   events: StackEvents;
   /** Present in local mode: the embedded Duo tenant, with its virtual phone and directory. */
@@ -76,6 +79,12 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
       `HOOK_BEARER_TOKEN is only ${config.hookBearerToken.length} characters: anyone who guesses it can call the hook. Use \`openssl rand -hex 32\`.`,
     );
   }
+  const workerSecret = config.arcade.workerSecret;
+  if (workerSecret && workerSecret.length < MIN_BEARER_LENGTH) {
+    warnings.push(
+      `ARCADE_WORKER_SECRET is only ${workerSecret.length} characters: anyone who guesses it can call the tools as Arcade. Use \`openssl rand -hex 32\`.`,
+    );
+  }
 
   try {
     let validator: TokenValidator;
@@ -122,6 +131,7 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
         userMap: config.userMap,
         timeoutMs: config.hookTimeoutMs,
       },
+      worker: { secret: workerSecret, providerId: config.arcade.providerId },
     });
 
     return {
@@ -130,6 +140,8 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
       hookUrl: `${server.url}/hooks/pre`,
       mcpUrl: `${server.url}/mcp`,
       healthUrl: `${server.url}/health`,
+      workerUrl: `${server.url}/worker`,
+      workerEnabled: Boolean(workerSecret),
       port: server.port,
       events,
       emulator,

@@ -98,7 +98,10 @@ describe('serve in-process', () => {
     stop.abort();
     expect(await running).toBe(0);
     expect(term.err()).toMatch(/phone +the virtual phone answers every push "deny"/);
-    expect(term.err()).toMatch(/hook +CHECK_FAILED +DuoCrm\.ListContacts/);
+    expect(term.err()).toMatch(/--> +hook +POST \/hooks\/pre/);
+    expect(term.err()).toMatch(
+      /<-- +hook +\[200\] +DuoCrm\.ListContacts +CHECK_FAILED · Duo approval was denied on the phone\. \[ref [0-9A-F]{6}\]/,
+    );
     expect(term.err()).toMatch(/audit +.*\.duo-arcade\/audit\.jsonl/);
   });
 });

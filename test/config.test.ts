@@ -98,6 +98,19 @@ describe('invalid values', () => {
     expect(failure(() => load({ DEV_ALLOW_INSECURE: 'sure' })).message).toMatch(/DEV_ALLOW_INSECURE/);
   });
 
+  it('checks PUBLIC_URL and ARCADE_PROVIDER_ID, and keeps the Arcade and ngrok settings', () => {
+    expect(failure(() => load({ PUBLIC_URL: 'http://tunnel.example.com' })).message).toMatch(/PUBLIC_URL: .*must use https/);
+    expect(failure(() => load({ PUBLIC_URL: 'https://tunnel.example.com/?x=1' })).message).toMatch(/plain base URL/);
+    expect(failure(() => load({ ARCADE_PROVIDER_ID: 'duo oidc' })).message).toMatch(/ARCADE_PROVIDER_ID/);
+    const config = load({
+      PUBLIC_URL: 'https://tunnel.example.com/base/',
+      ARCADE_WORKER_SECRET: 'w'.repeat(32),
+      NGROK_AUTHTOKEN: 'n'.repeat(40),
+    });
+    expect(config.tunnel).toEqual({ publicUrl: 'https://tunnel.example.com/base', ngrokAuthtoken: 'n'.repeat(40) });
+    expect(config.arcade).toEqual({ workerSecret: 'w'.repeat(32), providerId: 'cisco-duo-oidc' });
+  });
+
   it('never echoes a secret in an error', () => {
     const error = failure(() => load({ ...LIVE, PORT: 'x' }));
     for (const secret of [LIVE.DUO_CLIENT_SECRET, LIVE.DUO_AUTH_SKEY, LIVE.HOOK_BEARER_TOKEN]) expect(error.message).not.toContain(secret);

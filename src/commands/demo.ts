@@ -9,6 +9,8 @@ import { scenarioConfig, withInterrupt, type ModeOptions } from './shared.js';
 export interface PlayFlags extends ModeOptions {
   yes?: boolean;
   auditLog?: string;
+  /** demo only: expose the local stack through ngrok while it plays. */
+  tunnel?: boolean;
   approve?: boolean;
   deny?: boolean;
   json?: boolean;
@@ -27,9 +29,9 @@ export function addPlayOptions(command: Command): Command {
 }
 
 export function registerDemo(program: Command, term: Terminal, setExit: (code: number) => void): void {
-  addPlayOptions(program.command('demo').description('play the whole demo (list, defence, revoke) offline, with narration')).action(
-    async (options: PlayFlags) => setExit(await demo(term, options)),
-  );
+  addPlayOptions(program.command('demo').description('play the whole demo (list, defence, revoke) offline, with narration'))
+    .option('--tunnel', 'also open an ngrok tunnel to the local stack while the demo plays (the scenarios still run locally)')
+    .action(async (options: PlayFlags) => setExit(await demo(term, options)));
 }
 
 export function phoneOverride(options: PlayFlags): 'approve' | 'deny' | undefined {
@@ -58,6 +60,7 @@ export async function demo(term: Terminal, options: PlayFlags): Promise<number> 
       auditLog: auditLogPath(term, options),
       title: 'duo-arcade demo — Cisco Duo decides, Arcade enforces',
       interrupt,
+      tunnel: options.tunnel,
     }),
   );
 }

@@ -47,22 +47,34 @@ export function scenarioConfig(term: Terminal, options: ModeOptions): Config {
   };
 }
 
-/** Resolves on the first SIGINT/SIGTERM (or when `signal` aborts), and stops listening afterwards. */
-export function untilSignal(signal?: AbortSignal): Promise<NodeJS.Signals | 'abort'> {
-  return new Promise((resolve) => {
-    const done = (why: NodeJS.Signals | 'abort') => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      signal?.removeEventListener('abort', onAbort);
+export type StopReason = NodeJS.Signals | 'abort';
+
+/**
+ * Watches for the first SIGINT/SIGTERM (or `signal` aborting) from now on. Start watching before anything a
+ * script waits for is printed (the --json ready line): a signal sent right after it must stop us cleanly, not
+ * meet Node's default handler.
+ */
+export function watchSignals(signal?: AbortSignal): { stopped: Promise<StopReason>; dispose(): void } {
+  let dispose = () => {};
+  const stopped = new Promise<StopReason>((resolve) => {
+    const done = (why: StopReason) => {
+      dispose();
       resolve(why);
     };
     const onInt = () => done('SIGINT');
     const onTerm = () => done('SIGTERM');
     const onAbort = () => done('abort');
+    dispose = () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      signal?.removeEventListener('abort', onAbort);
+    };
     process.once('SIGINT', onInt);
     process.once('SIGTERM', onTerm);
     signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
   });
+  return { stopped, dispose: () => dispose() };
 }
 
 /** Aborts the controller on SIGINT/SIGTERM while `run` is in progress; a second signal quits at once. */

@@ -6,6 +6,7 @@ import type { DisclosedRecord } from '../crm/store.js';
 import { errorMessage } from '../errors.js';
 import type { DecisionOutcome, StackEvents } from '../events.js';
 import { HttpProblem, describeIssues, limitBody, readJsonObject } from '../http/problems.js';
+import { noteRequest, type RequestNote } from '../http/request-log.js';
 import { SCOPES, findTool } from '../tools.js';
 import { PreHookRequest, type PreHookResult } from './contract.js';
 import { ExecutionDecisions, fingerprintOf } from './executions.js';
@@ -47,6 +48,12 @@ export function responseMargin(timeoutMs: number): number {
   return Math.min(2_000, Math.max(500, Math.round(timeoutMs * 0.05)));
 }
 
+/** A decision, and its line for the request log. */
+interface Decided {
+  result: PreHookResult;
+  note: RequestNote;
+}
+
 /** Why a call needs step-up, for the push, the audit log and the narration. */
 interface StepUpReason {
   rule: string;
@@ -62,7 +69,7 @@ interface StepUpReason {
 export function createHookApi(options: HookOptions): HookApi {
   const app = new Hono();
   const expected = digest(options.bearerToken);
-  const decisions = new ExecutionDecisions<PreHookResult>();
+  const decisions = new ExecutionDecisions<Decided>();
   const shuttingDown = new AbortController();
   const pending = new Set<Promise<unknown>>();
 
@@ -92,7 +99,9 @@ export function createHookApi(options: HookOptions): HookApi {
     );
     pending.add(decision);
     try {
-      return c.json(await decision);
+      const { result, note } = await decision;
+      noteRequest(c, note);
+      return c.json(result);
     } finally {
       pending.delete(decision);
     }
@@ -117,7 +126,7 @@ export function createHookApi(options: HookOptions): HookApi {
   };
 }
 
-async function decide(request: PreHookRequest, options: HookOptions, shuttingDown: AbortSignal): Promise<PreHookResult> {
+async function decide(request: PreHookRequest, options: HookOptions, shuttingDown: AbortSignal): Promise<Decided> {
   const started = performance.now();
   const ref = randomBytes(3).toString('hex').toUpperCase();
   const toolLabel = request.tool.toolkit ? `${request.tool.toolkit}.${request.tool.name}` : request.tool.name;
@@ -127,7 +136,7 @@ async function decide(request: PreHookRequest, options: HookOptions, shuttingDow
     outcome: DecisionOutcome,
     reason: string,
     extra: { rule?: string; txid?: string; stepUp: boolean },
-  ) => {
+  ): Decided => {
     options.events.emit('hook.decision', {
       ref,
       executionId: request.execution_id,
@@ -140,7 +149,7 @@ async function decide(request: PreHookRequest, options: HookOptions, shuttingDow
       latencyMs: Math.round(performance.now() - started),
       ...extra,
     });
-    return result;
+    return { result, note: noteOf(toolLabel, result, reason, ref) };
   };
   const deny = (reason: string) => ({ code: 'CHECK_FAILED' as const, error_message: `${reason} [ref ${ref}]` });
 
@@ -227,19 +236,31 @@ function summariseInputs(inputs: Record<string, unknown>): string {
   return parts.length ? parts.join(', ') : '(no inputs)';
 }
 
-function refuse(request: PreHookRequest, options: HookOptions, outcome: DecisionOutcome, reason: string): PreHookResult {
+function refuse(request: PreHookRequest, options: HookOptions, outcome: DecisionOutcome, reason: string): Decided {
   const ref = randomBytes(3).toString('hex').toUpperCase();
+  const tool = `${request.tool.toolkit}.${request.tool.name}`;
   options.events.emit('hook.decision', {
     ref,
     executionId: request.execution_id,
-    tool: `${request.tool.toolkit}.${request.tool.name}`,
+    tool,
     code: 'CHECK_FAILED',
     outcome,
     reason,
     stepUp: false,
     latencyMs: 0,
   });
-  return { code: 'CHECK_FAILED', error_message: `${reason} [ref ${ref}]` };
+  const result: PreHookResult = { code: 'CHECK_FAILED', error_message: `${reason} [ref ${ref}]` };
+  return { result, note: noteOf(tool, result, reason, ref) };
+}
+
+/** The `<--` line of `serve`: the tool, the decision and why. */
+function noteOf(tool: string, result: PreHookResult, reason: string, ref: string): RequestNote {
+  const failed = result.code !== 'OK';
+  return {
+    subject: tool,
+    outcome: `${result.code} · ${reason}${failed && !reason.endsWith('.') ? '.' : ''}${failed ? ` [ref ${ref}]` : ''}`,
+    ok: !failed,
+  };
 }
 
 function hookError(c: Context, error: unknown, events: StackEvents): Response {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TOOLKIT, type CrmTool } from '../tools.js';
 import { PreHookResultSchema } from '../hook/contract.js';
 import { errorMessage } from '../errors.js';
+import { DEFAULT_ARCADE_PROVIDER_ID } from '../config.js';
 
 export type GateDecision = { allowed: true; inputs: Record<string, unknown> } | { allowed: false; message: string };
 
@@ -13,7 +14,6 @@ export interface CallerIdentity {
 
 /** Arcade's prefix for a denial, so the agent sees exactly what it would see behind Arcade. */
 export const ARCADE_DENIAL_PREFIX = 'Tool execution was denied by an extension policy: ';
-export const DUO_PROVIDER_ID = 'cisco-duo-oidc';
 
 /**
  * Stands in for Arcade's Contextual Access in local mode: before a tool runs, it calls the real
@@ -21,7 +21,7 @@ export const DUO_PROVIDER_ID = 'cisco-duo-oidc';
  * configured with `failure_mode: fail_closed` does. Only `{"code":"OK"}` lets the tool run.
  */
 export class ArcadeStandIn {
-  constructor(private readonly options: { hookUrl: string; bearerToken: string; timeoutMs: number }) {}
+  constructor(private readonly options: { hookUrl: string; bearerToken: string; timeoutMs: number; providerId?: string }) {}
 
   async check(tool: CrmTool, inputs: Record<string, unknown>, caller: CallerIdentity): Promise<GateDecision> {
     const body = {
@@ -32,7 +32,7 @@ export class ArcadeStandIn {
         ...(caller.userId ? { user_id: caller.userId } : {}),
         authorization: [
           {
-            provider_id: DUO_PROVIDER_ID,
+            provider_id: this.options.providerId ?? DEFAULT_ARCADE_PROVIDER_ID,
             oauth2: { scopes: [...caller.scopes], ...(caller.userInfo ? { user_info: caller.userInfo } : {}) },
           },
         ],

@@ -6,7 +6,7 @@ import { APPROVAL_INPUT } from '../approvals.js';
 import { CrmClient, CrmError } from '../crm/client.js';
 import { bearerToken } from '../crm/api.js';
 import { InvalidTokenError, type TokenValidator } from '../crm/token-validator.js';
-import type { StackEvents } from '../events.js';
+import type { StackEventMap, StackEvents } from '../events.js';
 import { errorMessage } from '../errors.js';
 import { TOOLKIT, TOOLS, type CrmTool } from '../tools.js';
 import type { ArcadeStandIn, CallerIdentity } from './arcade-standin.js';
@@ -64,8 +64,12 @@ async function runTool(
   options: McpOptions,
 ): Promise<CallToolResult> {
   options.events.emit('tool.call', { tool: tool.name, arguments: args });
+  const started = performance.now();
+  const reported = (result: Omit<StackEventMap['tool.result'][0], 'tool' | 'latencyMs'>): void => {
+    options.events.emit('tool.result', { tool: tool.name, ...result, latencyMs: Math.round(performance.now() - started) });
+  };
   if (!token) {
-    options.events.emit('tool.result', { tool: tool.name, ok: false, status: 401, message: 'not signed in' });
+    reported({ ok: false, status: 401, message: 'not signed in' });
     return errorResult(
       `This tool needs a Duo sign-in with the scope ${tool.scope}: connect with "Authorization: Bearer <Duo access token>".`,
       {
@@ -78,12 +82,12 @@ async function runTool(
   // be able to make anyone's phone buzz.
   const caller = await identify(token, options.validator);
   if ('failure' in caller) {
-    options.events.emit('tool.result', { tool: tool.name, ok: false, status: caller.status, message: caller.failure });
+    reported({ ok: false, status: caller.status, message: caller.failure });
     return errorResult(caller.failure, { kind: 'unauthorized', status: caller.status });
   }
   const decision = await options.gate.check(tool, args, caller);
   if (!decision.allowed) {
-    options.events.emit('tool.result', { tool: tool.name, ok: false, denied: true, message: decision.message });
+    reported({ ok: false, denied: true, message: decision.message });
     return errorResult(decision.message, { kind: 'denied' });
   }
   try {
@@ -91,14 +95,14 @@ async function runTool(
     const { [APPROVAL_INPUT]: approval, ...inputs } = decision.inputs;
     const input = parseInputs(tool, inputs);
     const value = await tool.run(new CrmClient(options.crmBaseUrl, token, typeof approval === 'string' ? approval : undefined), input);
-    options.events.emit('tool.result', { tool: tool.name, ok: true });
+    reported({ ok: true });
     return { content: [{ type: 'text', text: JSON.stringify(value, null, 2) }], structuredContent: value as Record<string, unknown> };
   } catch (error) {
     if (error instanceof CrmError) {
-      options.events.emit('tool.result', { tool: tool.name, ok: false, status: error.status, message: error.message });
+      reported({ ok: false, status: error.status, message: error.message });
       return errorResult(`CRM error ${error.status}: ${error.message}`, { kind: 'crm', status: error.status });
     }
-    options.events.emit('tool.result', { tool: tool.name, ok: false, message: errorMessage(error) });
+    reported({ ok: false, message: errorMessage(error) });
     return errorResult(`The tool failed: ${errorMessage(error)}`, { kind: 'internal' });
   }
 }

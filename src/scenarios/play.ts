@@ -4,6 +4,8 @@ import type { Config } from '../config.js';
 import { loginWithPkce } from '../duo/oidc-client.js';
 import { UserError } from '../errors.js';
 import { startStack, type Stack } from '../stack.js';
+import { NgrokFailure, WITHOUT_NGROK } from '../tunnel/ngrok-errors.js';
+import { openTunnel, type Tunnel } from '../tunnel/tunnel.js';
 import { ALL_SCOPES } from '../tools.js';
 import { formatMs, Narrator } from '../ui/narrator.js';
 import type { Terminal } from '../ui/terminal.js';
@@ -21,6 +23,8 @@ export interface PlayOptions {
   auditLog?: string;
   /** Aborted on SIGINT (or Ctrl+C at a prompt): the stack closes and the run reports "interrupted". */
   interrupt: AbortController;
+  /** --tunnel: also expose the local stack through ngrok while the scenarios play (they still run locally). */
+  tunnel?: boolean;
 }
 
 const SIGN_IN_SCOPES = ['openid', 'profile', 'email', ...ALL_SCOPES];
@@ -38,8 +42,13 @@ export async function playScenarios(scenarios: Scenario[], options: PlayOptions)
     if (event.level !== 'info') narrator.line(term.colour.dim(`   [${event.level}] ${event.message}`));
   };
   stack.events.on('log', logListener);
+  let tunnel: Tunnel | undefined;
   try {
-    narrator.banner(bannerLines(stack, config, options));
+    if (options.tunnel) {
+      tunnel = await exposeStack(stack, config, options, narrator);
+      if (!tunnel) return 130;
+    }
+    narrator.banner(bannerLines(stack, config, options, tunnel));
     const signIn = async (): Promise<string[]> => {
       const client = stack.oidcClient;
       if (!client) throw new UserError('No OIDC client is configured for signing in.');
@@ -111,15 +120,58 @@ export async function playScenarios(scenarios: Scenario[], options: PlayOptions)
   } finally {
     stack.events.off('log', logListener);
     await agent.close();
+    await tunnel?.close();
     await stack.close();
   }
 }
 
-function bannerLines(stack: Stack, config: Config, options: PlayOptions) {
+/** Opens an ngrok tunnel to the demo's stack; undefined when Ctrl+C came first. Its losses are narrated at once. */
+async function exposeStack(stack: Stack, config: Config, options: PlayOptions, narrator: Narrator): Promise<Tunnel | undefined> {
+  const c = options.term.colour;
+  narrator.startWaiting(`Starting ngrok for ${stack.url}…`);
+  let tunnel: Tunnel;
+  try {
+    tunnel = await openTunnel(
+      { kind: 'ngrok', reason: '--tunnel' },
+      { port: stack.port, env: options.term.env, authtoken: config.tunnel.ngrokAuthtoken, signal: options.interrupt.signal },
+    );
+  } catch (error) {
+    if (options.interrupt.signal.aborted) return undefined;
+    if (error instanceof NgrokFailure) {
+      throw new NgrokFailure(
+        error.kind,
+        error.message,
+        (error.hint ?? '').replace(WITHOUT_NGROK, 'Or play the demo without --tunnel.'),
+        error.code,
+      );
+    }
+    throw error;
+  } finally {
+    narrator.stopWaiting();
+  }
+  tunnel.on('lost', (exit) =>
+    narrator.line(c.red(`   [tunnel] ngrok stopped (${exit.how}): the hook is unreachable from Arcade until it is back. Restarting…`)),
+  );
+  tunnel.on('restored', ({ publicUrl, changed }) =>
+    narrator.line(c.yellow(`   [tunnel] ngrok is back at ${publicUrl}${changed ? ' (a new URL: update Arcade)' : ''}`)),
+  );
+  tunnel.on('failed', (failure) => narrator.line(c.red(`   [tunnel] ${failure.message} The scenarios go on locally.`)));
+  return tunnel;
+}
+
+function bannerLines(stack: Stack, config: Config, options: PlayOptions, tunnel?: Tunnel) {
   const facts: Array<[string, string]> = [
     ['mode', `${stack.mode} — ${config.modeReason}`],
     ['duo', stack.emulator ? `embedded emulator at ${stack.emulator.authApiUrl} (Auth API + OIDC, signatures verified)` : 'real Duo'],
     ['server', `${stack.url}  (CRM /api · hook /hooks/pre · MCP /mcp)`],
+    ...(tunnel
+      ? [
+          ['public', `${tunnel.publicUrl}  (hook ${tunnel.publicUrl}/hooks/pre through ngrok; the scenarios still call it locally)`] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
     ['tokens', stack.tokenValidation],
     ['step-up', stack.stepUp],
     [
