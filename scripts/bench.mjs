@@ -43,7 +43,7 @@ const call = async (inputs) => {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
     body: JSON.stringify({
-      execution_id: 'bench',
+      execution_id: `bench-${Math.random().toString(36).slice(2)}`,
       tool: { name: 'ListContacts', toolkit: 'DuoCrm', version: '1.0.0' },
       inputs,
       context: { user_id: 'bench' },
