@@ -1,3 +1,4 @@
+import { deadline } from '../deadline.js';
 /**
  * Duo Auth API v2 client (https://duo.com/docs/authapi), signing like Duo's reference clients. PROTOCOLS.md §1.
  */
@@ -199,8 +200,7 @@ export class DuoAuthClient {
 
     const url = `${this.baseUrl.origin}${fullPath}${query ? `?${query}` : ''}`;
     const timeoutMs = opts?.timeoutMs ?? this.timeoutMs;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = opts?.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const { signal, clear } = deadline(timeoutMs, opts?.signal);
     const where = `${method} ${path} on ${this.host}`;
 
     let response: Response;
@@ -209,13 +209,15 @@ export class DuoAuthClient {
       response = await fetch(url, { method, headers, body, signal, redirect: 'manual' });
       text = await response.text();
     } catch (error) {
-      if (timeout.aborted) {
+      if (signal.aborted && !opts?.signal?.aborted) {
         throw new DuoApiError(`Duo did not answer ${where} within ${timeoutMs} ms`, { httpStatus: 0 }, { cause: error });
       }
       if (opts?.signal?.aborted) {
         throw new DuoApiError(`Request ${where} was cancelled`, { httpStatus: 0 }, { cause: error });
       }
       throw new DuoApiError(`Could not reach Duo (${where}): ${describeNetworkError(error)}`, { httpStatus: 0 }, { cause: error });
+    } finally {
+      clear();
     }
 
     let json: unknown;

@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import { APPROVAL_INPUT, type ApprovalSigner } from '../approvals.js';
 import { bearerToken } from '../crm/api.js';
 import type { DisclosedRecord } from '../crm/store.js';
+import { deadline } from '../deadline.js';
 import { errorMessage } from '../errors.js';
 import type { DecisionOutcome, StackEvents } from '../events.js';
 import { HttpProblem, describeIssues, limitBody, readJsonObject } from '../http/problems.js';
@@ -160,10 +161,7 @@ async function decide(request: PreHookRequest, options: HookOptions, shuttingDow
     if (!needs) return finish({ code: 'OK' }, 'not-sensitive', 'not sensitive', { stepUp: false });
     if (!approver.ok) return finish(deny(approver.reason), 'unmapped-user', approver.reason, { rule: needs.rule, stepUp: true });
 
-    const deadline = AbortSignal.any([
-      AbortSignal.timeout(Math.max(500, options.timeoutMs - responseMargin(options.timeoutMs))),
-      shuttingDown,
-    ]);
+    const budget = deadline(Math.max(500, options.timeoutMs - responseMargin(options.timeoutMs)), shuttingDown);
     const pushinfo = buildPushinfo({
       from: `AI agent${approver.caller ? ` for ${approver.caller}` : ''}`,
       tool: toolLabel,
@@ -172,14 +170,19 @@ async function decide(request: PreHookRequest, options: HookOptions, shuttingDow
       ...(needs.disclosed.length ? { discloses: needs.disclosed.map((r) => r.label).join('; ') } : {}),
     });
     let txid: string | undefined;
-    const outcome: StepUpOutcome = await options.stepUp.request(
-      { executionId: request.execution_id, username: approver.duoUser, title: 'Sensitive CRM access', pushinfo },
-      deadline,
-      (pushed) => {
-        txid = pushed;
-        options.events.emit('stepup.push', { executionId: request.execution_id, username: approver.duoUser, txid: pushed, pushinfo });
-      },
-    );
+    let outcome: StepUpOutcome;
+    try {
+      outcome = await options.stepUp.request(
+        { executionId: request.execution_id, username: approver.duoUser, title: 'Sensitive CRM access', pushinfo },
+        budget.signal,
+        (pushed) => {
+          txid = pushed;
+          options.events.emit('stepup.push', { executionId: request.execution_id, username: approver.duoUser, txid: pushed, pushinfo });
+        },
+      );
+    } finally {
+      budget.clear();
+    }
     const extra = { rule: needs.rule, txid: outcome.txid ?? txid, stepUp: true };
     if (shuttingDown.aborted && !outcome.approved) {
       return finish(deny('duo-arcade is shutting down, so the request was refused.'), 'shutdown', 'shutting down', extra);
