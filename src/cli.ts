@@ -53,6 +53,7 @@ function reportError(error: unknown, term: Terminal): number {
     // Help and version are successful exits; everything else commander rejects is a usage error.
     // `--help` and `--version` succeed; help shown because no command was given is a usage error.
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+    if (error.code === 'commander.help') return error.exitCode === 0 ? 0 : 2;
     return 2;
   }
   if (error instanceof UserError) {

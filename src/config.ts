@@ -166,8 +166,13 @@ export function readEnv(env: Env, cwd: string): { env: Env; envFile?: string } {
   return { env: { ...fileValues, ...env }, envFile: path };
 }
 
-export function loadConfig(options: { env: Env; cwd: string; flags?: ConfigFlags }): Config {
-  const { env, envFile } = readEnv(options.env, options.cwd);
+export function loadConfig(options: {
+  env: Env;
+  cwd: string;
+  flags?: ConfigFlags;
+  /** false: `env` already holds .env's values. */ dotenv?: boolean;
+}): Config {
+  const { env, envFile } = options.dotenv === false ? { env: options.env, envFile: undefined } : readEnv(options.env, options.cwd);
   const flags = options.flags ?? {};
   const problems: string[] = [];
   const get = (name: string): string | undefined => {

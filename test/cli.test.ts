@@ -67,6 +67,8 @@ describe('demo with a live .env', () => {
         'DUO_OIDC_ISSUER=https://sso-abc.sso.duosecurity.com/oauth2/DIAPP',
         'DUO_AUTH_HOST=api-1234abcd.duosecurity.com',
         'DUO_STEPUP_USERNAME=alice',
+        'DUO_INTROSPECTION_URL=not a url',
+        'DUO_CLIENT_ID=DIREALTENANTCLIENT01',
         '',
       ].join('\n'),
     );
@@ -74,6 +76,8 @@ describe('demo with a live .env', () => {
     const code = await main(['node', 'duo-arcade', 'demo', '--yes'], { ...term, cwd: dir });
     expect(code).toBe(0);
     expect(term.err()).toMatch(/mode +local — scenarios always play on the embedded Duo emulator/);
+    // The tenant's settings are not used, not validated, and not shown.
+    expect(term.err()).not.toContain('DIREALTENANTCLIENT01');
   });
 });
 
@@ -165,6 +169,12 @@ describe('usage', () => {
     expect((await run(['demo', '--approve', '--deny'])).code).toBe(2);
     expect((await run(['serve', '--port', 'abc'])).code).toBe(2);
     expect((await run(['serve', '--phone', 'maybe'])).code).toBe(2);
+  });
+
+  it('prints help for `help <command>` with exit 0', async () => {
+    const { code, out } = await run(['help', 'serve']);
+    expect(code).toBe(0);
+    expect(out).toContain('Usage: duo-arcade serve');
   });
 
   it('prints help on stderr with exit 2 when no command is given', async () => {

@@ -55,7 +55,7 @@ export async function serve(term: Terminal, options: ServeOptions, signal?: Abor
   if (options.phone && config.mode === 'live')
     throw new UsageError('--phone answers the embedded emulator’s pushes; in live mode the real phone does.');
   if (options.phone === 'ask' && !term.interactive)
-    throw new UsageError('--phone ask needs a terminal to ask in.', 'Use --phone approve, deny or timeout.');
+    throw new UsageError('--phone ask needs a terminal to ask in.', 'Use --phone approve, deny, timeout or fraud.');
   const plan = planTunnel({ tunnel: options.tunnel, publicUrl: options.publicUrl, ngrokUrl: options.ngrokUrl }, config);
   const signals = watchSignals(signal);
   let stack: Stack | undefined;
@@ -64,9 +64,24 @@ export async function serve(term: Terminal, options: ServeOptions, signal?: Abor
     const auditLog = options.auditLog === false ? undefined : resolve(term.cwd, options.auditLog ?? DEFAULT_AUDIT_LOG);
     stack = await startStack(config, { auditLog });
     const c = term.colour;
-    const err = (text = '') => term.stderr.write(`${text}\n`);
+    // While a push prompt is on screen, log lines wait: written under a prompt, they garble it.
+    const held: string[] = [];
+    let holding = false;
+    const err = (text = '') => (holding ? held.push(text) : term.stderr.write(`${text}\n`));
+    const logGate = {
+      hold: () => (holding = true),
+      release: () => {
+        holding = false;
+        for (const line of held.splice(0)) term.stderr.write(`${line}\n`);
+      },
+    };
     const phone = options.phone ?? 'approve';
-    if (stack.emulator) stack.emulator.phone.setPolicy(phone === 'ask' ? askOnTerminal(term) : phone);
+    const emulator = stack.emulator;
+    if (emulator) {
+      const deviceName = (push: PushRequest) =>
+        emulator.directory.getUser(push.username)?.devices.find((d) => d.device === push.device)?.name ?? 'phone';
+      emulator.phone.setPolicy(phone === 'ask' ? askOnTerminal(term, logGate, deviceName) : phone);
+    }
 
     const fact = (label: string, value: string) => err(`  ${c.dim(label.padEnd(7))} ${value}`);
     err(`${c.bold('duo-arcade')} is serving in ${c.bold(stack.mode)} mode ${c.dim(`(${config.modeReason})`)}`);
@@ -248,11 +263,18 @@ function readyLine(stack: Stack, tunnel?: Tunnel) {
 }
 
 /** `--phone ask`: each push becomes a phone card and a prompt, one at a time. */
-function askOnTerminal(term: Terminal): (push: PushRequest) => Promise<PushAnswer> {
+function askOnTerminal(
+  term: Terminal,
+  logGate: { hold(): void; release(): void },
+  deviceName: (push: PushRequest) => string,
+): (push: PushRequest) => Promise<PushAnswer> {
   let queue: Promise<unknown> = Promise.resolve();
   return (push) => {
     const answer = queue.then(async () => {
-      term.stderr.write(`${phoneCard(term.colour, { title: push.type, username: push.username, pushinfo: push.pushinfo })}\n`);
+      logGate.hold();
+      term.stderr.write(
+        `${phoneCard(term.colour, { title: push.type, username: push.username, device: deviceName(push), pushinfo: push.pushinfo })}\n`,
+      );
       try {
         return await select<PushAnswer>(
           {
@@ -269,6 +291,8 @@ function askOnTerminal(term: Terminal): (push: PushRequest) => Promise<PushAnswe
         // Ctrl+C inside the prompt is meant for serve: stop as on any SIGINT.
         if (error instanceof Error && error.name === 'ExitPromptError') process.kill(process.pid, 'SIGINT');
         return 'timeout' as const;
+      } finally {
+        logGate.release();
       }
     });
     queue = answer;

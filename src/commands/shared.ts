@@ -21,6 +21,18 @@ export function configFromOptions(term: Terminal, options: ModeOptions, defaults
   });
 }
 
+const LIVE_DUO_SETTINGS = [
+  'DUO_OIDC_ISSUER',
+  'DUO_INTROSPECTION_URL',
+  'DUO_AUTH_HOST',
+  'DUO_CLIENT_ID',
+  'DUO_CLIENT_SECRET',
+  'DUO_AUTH_IKEY',
+  'DUO_AUTH_SKEY',
+  'DUO_STEPUP_USERNAME',
+  'DUO_USER_MAP',
+];
+
 /**
  * Scenarios play on the embedded emulator: they revoke scopes and answer pushes, which only a local Duo allows.
  * A live .env (kept for `serve`) therefore does not switch `demo` to live; an explicit --live is refused.
@@ -32,13 +44,19 @@ export function scenarioConfig(term: Terminal, options: ModeOptions): Config {
       `Drop ${options.live ? '--live' : 'DUO_ARCADE_MODE=live'} to play offline, or run \`duo-arcade serve --live\` and drive the agent from Arcade.`,
     );
   }
-  const config = loadConfig({ env: term.env, cwd: term.cwd, flags: { mode: 'local', port: options.port ?? '0', host: options.host } });
   const { env } = readEnv(term.env, term.cwd);
   const liveSettings = ['DUO_OIDC_ISSUER', 'DUO_AUTH_HOST'].some((name) => Boolean(env[name]?.trim()));
+  // The demo is self-contained: a tenant's settings (even malformed ones) are for `serve`, and never shown here.
+  const offline = Object.fromEntries(Object.entries(env).filter(([name]) => !LIVE_DUO_SETTINGS.includes(name)));
+  const config = loadConfig({
+    env: offline,
+    cwd: term.cwd,
+    dotenv: false,
+    flags: { mode: 'local', port: options.port ?? '0', host: options.host },
+  });
   return {
     ...config,
-    // The scripts speak of the emulator's demo user; a live push user does not exist there.
-    duo: { ...config.duo, stepupUsername: 'demouser' },
+
     modeReason: options.local
       ? '--local was given'
       : liveSettings

@@ -78,5 +78,15 @@ export async function readJsonObject(c: Context): Promise<Record<string, unknown
 
 /** Zod issues as one line each, `path: message`. */
 export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string {
-  return issues.map((issue) => `${issue.path.length ? issue.path.map(String).join('.') : '(body)'}: ${issue.message}`).join('; ');
+  return issues
+    .map((issue) => `${issue.path.length ? issue.path.map(String).join('.') : '(body)'}: ${plainMessage(issue.message)}`)
+    .join('; ');
+}
+
+/** zod's wording, said the way a person would. */
+export function plainMessage(message: string): string {
+  if (/received undefined$/.test(message)) return 'is required';
+  return message
+    .replace(/^Invalid input: expected (\w+), received (\w+)$/, 'must be a $1, not $2')
+    .replace(/^Invalid option: expected one of /, 'must be one of ');
 }

@@ -1,3 +1,4 @@
+import { plainMessage } from '../http/problems.js';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,9 @@ export function resolveScenario(nameOrPath: string, cwd: string): Scenario {
   const asPath = resolve(cwd, nameOrPath);
   const looksLikePath = /[\\/]/.test(nameOrPath) || EXTENSIONS.includes(extname(nameOrPath));
   if (existsSync(asPath) && statSync(asPath).isFile()) return loadScenarioFile(asPath);
+  if (existsSync(asPath) && statSync(asPath).isDirectory()) {
+    throw new ScenarioFileError(`${asPath} is a folder, not a scenario file.`, 'Pass one .yaml or .json file.', 2);
+  }
   if (looksLikePath)
     throw new ScenarioFileError(`Scenario file not found: ${asPath}`, 'Check the path, or pass a built-in name: list, defence, revoke.', 2);
   for (const ext of EXTENSIONS) {
@@ -79,7 +83,7 @@ export function parseScenario(text: string, source: string): Scenario {
       .join('')
       .replace(/^\./, '');
     const line = nearestLine(doc, issue.path as Array<string | number>, text);
-    const message = /received undefined$/.test(issue.message) ? 'is required' : issue.message;
+    const message = plainMessage(issue.message);
     return `  • ${path || '(top level)'}${line}: ${message}`;
   });
   const more = result.error.issues.length > 10 ? `\n  … and ${result.error.issues.length - 10} more` : '';

@@ -177,7 +177,7 @@ export function checkExpectation(expect: Expectation, outcome: ToolOutcome, push
     else failures.push(`expected the result to mention “${text}”, but it does not: ${clip(outcome.text)}`);
   }
   for (const text of expect.excludes ?? []) {
-    if (!haystack.includes(text.toLowerCase())) pass(`result does not reveal “${text}”`);
+    if (!haystack.includes(text.toLowerCase())) pass(`the agent's result does not reveal “${text}”`);
     else failures.push(`expected the result not to mention “${text}”, but it does`);
   }
   return failures;

@@ -219,6 +219,13 @@ function crmToolError(error: CrmError): ToolCallError {
       developer_message: 'Duo did not accept the access token (expired or revoked): authorize again in Arcade.',
     });
   }
+  if (status === 403 && error.code === 'approval_required') {
+    return toolError('UPSTREAM_RUNTIME_AUTH_ERROR', error.message, {
+      ...extra,
+      developer_message:
+        'The record is restricted: the CRM releases it only with the step-up approval the Duo hook adds to the inputs (duo_approval). Check that the Logic Extension is active and that Arcade passes the hook’s override through.',
+    });
+  }
   if (status === 403) {
     return toolError('UPSTREAM_RUNTIME_AUTH_ERROR', error.message, {
       ...extra,
