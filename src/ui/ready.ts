@@ -53,7 +53,7 @@ export function readyBlock(c: ChalkInstance, info: ReadyInfo): string {
       `every tool requires "${info.worker.providerId}" ${c.dim('(ARCADE_PROVIDER_ID: the id of the Duo OAuth provider in Arcade)')}`,
     ),
     '',
-    `  ${c.bold('MCP')} ${c.dim('(local clients)')}  ${base}/mcp`,
+    `  ${c.bold('MCP')} ${c.dim('(any MCP client; tool calls need a Duo access token)')}  ${base}/mcp`,
     '',
     c.dim('Calls appear below: --> when one arrives, <-- with the answer. Ctrl+C stops.'),
   ];
