@@ -1,0 +1,37 @@
+import type { Check } from '../types.js';
+import { authCheck } from './auth-check.js';
+import { authClock } from './auth-clock.js';
+import { authPing } from './auth-ping.js';
+import { authPreauth } from './auth-preauth.js';
+import { configBearer } from './config-bearer.js';
+import { configDevSwitches } from './config-dev-switches.js';
+import { configDuoUrls } from './config-duo-urls.js';
+import { configHookBudget } from './config-hook-budget.js';
+import { configRequired } from './config-required.js';
+import { localHook } from './local-hook.js';
+import { localPort } from './local-port.js';
+import { oidcAuthorize } from './oidc-authorize.js';
+import { oidcClient } from './oidc-client.js';
+import { oidcDiscovery } from './oidc-discovery.js';
+import { oidcPkce } from './oidc-pkce.js';
+import { oidcToken } from './oidc-token.js';
+
+/** Every check, in display order within its group. */
+export const CHECKS: readonly Check[] = [
+  configRequired,
+  configDuoUrls,
+  configDevSwitches,
+  configBearer,
+  configHookBudget,
+  oidcDiscovery,
+  oidcPkce,
+  oidcClient,
+  oidcAuthorize,
+  oidcToken,
+  authPing,
+  authClock,
+  authCheck,
+  authPreauth,
+  localPort,
+  localHook,
+];

@@ -1,0 +1,178 @@
+import { createServer, type Server } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { runChecks } from '../src/doctor/run.js';
+import { readDoctorSettings } from '../src/doctor/settings.js';
+import type { Check } from '../src/doctor/types.js';
+import { runEmulator } from '../src/commands/emulator.js';
+import { EMPTY_DIR, captureTerminal } from './support/stack.js';
+import { STRONG_BEARER, runDoctor } from './support/doctor.js';
+
+describe('doctor --local', () => {
+  it('checks the offline stack: all [✓], exit 0, a summary', async () => {
+    const run = await runDoctor(['--local'], { PORT: '0' });
+    expect(run.code).toBe(0);
+    expect(run.out).toBe('');
+    expect(run.err).toMatch(/\[✓\] Push user: "demouser" can receive pushes/);
+    expect(run.err).toMatch(/\[✓\] Our hook: answers 401 without the bearer token and OK/);
+    expect(run.err).not.toMatch(/\[✗\]|\[!\]/);
+    expect(run.err).toMatch(/0 errors, 0 warnings, \d+ passed, 1 skipped\. No issues found\./);
+  });
+
+  it('--json prints {ok, summary, checks} on stdout only', async () => {
+    const run = await runDoctor(['--local', '--json'], { PORT: '0' });
+    expect(run.code).toBe(0);
+    expect(run.err).toBe('');
+    expect(run.json).toMatchObject({ ok: true, summary: { errors: 0, warnings: 0 } });
+    for (const row of run.json!.checks) expect(['ok', 'skip']).toContain(row.status);
+    expect(new Set(run.json!.checks.map((r) => r.group))).toEqual(new Set(['config', 'duo-oidc', 'duo-auth', 'local']));
+  });
+});
+
+describe('config checks', () => {
+  it('names missing live settings and skips what depends on them, saying why', async () => {
+    const run = await runDoctor(['--live', '--json'], {
+      DUO_OIDC_ISSUER: 'http://127.0.0.1:9/oauth2/DIAPP',
+      HOOK_BEARER_TOKEN: '',
+      PORT: '0',
+    });
+    expect(run.code).toBe(1);
+    expect(run.row('config-required')).toMatchObject({ status: 'error', detail: expect.stringMatching(/Live mode needs .*DUO_AUTH_HOST/) });
+    expect(run.row('duo-auth-ping')).toMatchObject({ status: 'skip', detail: expect.stringMatching(/DUO_AUTH_HOST is not set/) });
+    expect(run.row('config-bearer')).toMatchObject({ status: 'error', fix: expect.stringMatching(/openssl rand -hex 32/) });
+    expect(run.row('local-hook').status).toBe('error');
+  });
+
+  it('refuses development switches in live mode, warns offline', async () => {
+    const live = await runDoctor(['--live', '--json'], { DEV_ALLOW_INSECURE: 'true', STEPUP_DEV_MODE: 'allow', PORT: '0' });
+    expect(live.row('config-dev-switches')).toMatchObject({
+      status: 'error',
+      fix: expect.stringMatching(/Remove DEV_ALLOW_INSECURE and STEPUP_DEV_MODE/),
+    });
+    const local = await runDoctor(['--local', '--json'], { DEV_ALLOW_INSECURE: 'true', PORT: '0' });
+    expect(local.row('config-dev-switches').status).toBe('warn');
+    expect(local.code).toBe(0);
+    expect((await runDoctor(['--local', '--json', '--strict'], { DEV_ALLOW_INSECURE: 'true', PORT: '0' })).code).toBe(1);
+  });
+
+  it('flags a short or low-entropy bearer, never printing it', async () => {
+    const short = await runDoctor(['--local', '--json'], { HOOK_BEARER_TOKEN: 'hunter2', PORT: '0' });
+    expect(short.row('config-bearer')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/only 7 characters/) });
+    const repeated = 'abababababababababababababababab';
+    const low = await runDoctor(['--live', '--json'], { HOOK_BEARER_TOKEN: repeated, PORT: '0' });
+    expect(low.row('config-bearer')).toMatchObject({ status: 'error', detail: expect.stringMatching(/low entropy/) });
+    expect(low.out).not.toContain(repeated);
+    const strong = await runDoctor(['--local', '--json'], { HOOK_BEARER_TOKEN: STRONG_BEARER, PORT: '0' });
+    expect(strong.row('config-bearer').status).toBe('ok');
+  });
+
+  it('checks the hook budget against Arcade limits', async () => {
+    const tight = await runDoctor(['--local', '--json'], { HOOK_TIMEOUT_MS: '5000', PORT: '0' });
+    expect(tight.row('config-hook-budget')).toMatchObject({ status: 'warn', fix: expect.stringMatching(/timeout_ms to at least 5000/) });
+    const over = await runDoctor(['--local', '--json'], { HOOK_TIMEOUT_MS: '60000', PORT: '0' });
+    expect(over.row('config-hook-budget')).toMatchObject({ status: 'error', detail: expect.stringMatching(/HOOK_TIMEOUT_MS="60000"/) });
+  });
+
+  it('flags a malformed Duo API hostname and issuer', async () => {
+    const run = await runDoctor(['--live', '--json'], {
+      DUO_OIDC_ISSUER: 'https://127.0.0.1:9/oauth2/x',
+      DUO_AUTH_HOST: 'duo.example.com',
+      PORT: '0',
+    });
+    expect(run.row('config-duo-urls')).toMatchObject({
+      status: 'error',
+      detail: expect.stringMatching(/not an api-XXXXXXXX\.duosecurity\.com/),
+    });
+    expect(run.row('config-duo-urls').detail).toMatch(/does not look like a Duo issuer/);
+  });
+});
+
+describe('local checks', () => {
+  it('names a port taken by another program', async () => {
+    const blocker: Server = createServer((socket) =>
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n', () => socket.destroy()),
+    );
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const run = await runDoctor(['--local', '--json'], { PORT: String(port) });
+      expect(run.row('local-port')).toMatchObject({ status: 'error', detail: expect.stringMatching(/taken by another program/) });
+      expect(run.row('local-port').fix).toMatch(/set PORT/);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
+
+describe('exit codes and usage', () => {
+  it('exits 2 for conflicting or malformed flags', async () => {
+    expect((await runDoctor(['--local', '--live'])).code).toBe(2);
+    expect((await runDoctor(['--timeout', 'soon'])).code).toBe(2);
+    expect((await runDoctor(['--public-url', 'http://example.com'])).code).toBe(2);
+  });
+
+  it('never prints a configured secret', async () => {
+    const secrets = {
+      DUO_AUTH_SKEY: 'S'.repeat(40),
+      DUO_CLIENT_SECRET: 'C'.repeat(40),
+      HOOK_BEARER_TOKEN: STRONG_BEARER,
+      ARCADE_API_KEY: 'arc_secretsecretsecret0123',
+      NGROK_AUTHTOKEN: '2abcDEFghiJKLmnoPQRstu_4vWXyz5ABcdEFghIJklm',
+    };
+    for (const args of [['--local'], ['--local', '--json'], ['--live', '--json']]) {
+      const run = await runDoctor([...args, '--timeout', '1'], {
+        ...secrets,
+        DUO_AUTH_HOST: 'http://127.0.0.1:9',
+        DUO_OIDC_ISSUER: 'http://127.0.0.1:9/oauth2/DIX',
+        PORT: '0',
+      });
+      for (const secret of Object.values(secrets)) expect(run.out + run.err).not.toContain(secret);
+    }
+  });
+});
+
+describe('the runner', () => {
+  const settings = readDoctorSettings({ env: {}, cwd: EMPTY_DIR, mode: 'local' });
+  const base = { settings, ngrokApiUrl: 'http://127.0.0.1:9' };
+  it('turns a throw into an error row and a hang into a timeout row; the others still run', async () => {
+    const checks: Check[] = [
+      { id: 'a', title: 'Throws', group: 'config', run: async () => Promise.reject(new Error('boom')) },
+      { id: 'b', title: 'Hangs', group: 'config', network: true, run: () => new Promise(() => undefined) },
+      { id: 'c', title: 'Fine', group: 'local', run: async () => ({ status: 'ok', detail: 'fine' }) },
+      { id: 'd', title: 'Needs a', group: 'local', needs: ['a'], run: async () => ({ status: 'ok', detail: 'never' }) },
+    ];
+    const rows = await runChecks(checks, base, { networkTimeoutMs: 50 });
+    expect(rows.map((r) => [r.id, r.status])).toEqual([
+      ['a', 'error'],
+      ['b', 'error'],
+      ['c', 'ok'],
+      ['d', 'skip'],
+    ]);
+    expect(rows[0]!.detail).toMatch(/boom/);
+    expect(rows[1]!.detail).toMatch(/no answer within/);
+    expect(rows[3]!.detail).toBe('skipped: needs "Throws", which failed');
+  });
+});
+
+describe('duo-arcade emulator', () => {
+  it('prints one JSON ready line with the Auth API URL and the issuer, serves, and stops', async () => {
+    const term = captureTerminal();
+    const stop = new AbortController();
+    const running = runEmulator(term, { json: true, fault: ['not-enrolled'] }, stop.signal);
+    while (!term.out().includes('\n')) await new Promise((r) => setTimeout(r, 20));
+    const ready = JSON.parse(term.out()) as { authApiUrl: string; issuer: string };
+    expect(Object.keys(ready).sort()).toEqual(['authApiUrl', 'issuer']);
+    const ping = (await (await fetch(`${ready.authApiUrl}/auth/v2/ping`)).json()) as { stat: string };
+    expect(ping.stat).toBe('OK');
+    expect(ready.issuer.startsWith(`${ready.authApiUrl}/oauth2/`)).toBe(true);
+    expect(term.err()).toMatch(/fault not-enrolled/);
+    stop.abort();
+    expect(await running).toBe(0);
+  });
+
+  it('refuses an unknown fault with exit 2', async () => {
+    const { main } = await import('../src/cli.js');
+    const term = captureTerminal();
+    expect(await main(['node', 'duo-arcade', 'emulator', '--fault', 'gremlins'], term)).toBe(2);
+    expect(term.err()).toMatch(/Unknown --fault "gremlins"/);
+  });
+});
