@@ -112,3 +112,11 @@ export function isAcceptableUrl(value: string): boolean {
     return false;
   }
 }
+
+export function isLoopbackUrl(value: string): boolean {
+  try {
+    return isLoopback(new URL(value).hostname);
+  } catch {
+    return false;
+  }
+}

@@ -1,4 +1,9 @@
 import type { Check } from '../types.js';
+import { arcadeExtension } from './arcade-extension.js';
+import { arcadeHook } from './arcade-hook.js';
+import { arcadeKey } from './arcade-key.js';
+import { arcadeProviderCheck } from './arcade-provider.js';
+import { arcadeWorker } from './arcade-worker.js';
 import { authCheck } from './auth-check.js';
 import { authClock } from './auth-clock.js';
 import { authPing } from './auth-ping.js';
@@ -32,6 +37,11 @@ export const CHECKS: readonly Check[] = [
   authClock,
   authCheck,
   authPreauth,
+  arcadeKey,
+  arcadeProviderCheck,
+  arcadeExtension,
+  arcadeHook,
+  arcadeWorker,
   localPort,
   localHook,
 ];
