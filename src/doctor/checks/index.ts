@@ -20,6 +20,11 @@ import { oidcClient } from './oidc-client.js';
 import { oidcDiscovery } from './oidc-discovery.js';
 import { oidcPkce } from './oidc-pkce.js';
 import { oidcToken } from './oidc-token.js';
+import { tunnelAgent } from './tunnel-agent.js';
+import { tunnelAuthtoken } from './tunnel-authtoken.js';
+import { tunnelConfig } from './tunnel-config.js';
+import { tunnelNgrok } from './tunnel-ngrok.js';
+import { tunnelPublicUrl } from './tunnel-public-url.js';
 
 /** Every check, in display order within its group. */
 export const CHECKS: readonly Check[] = [
@@ -42,6 +47,11 @@ export const CHECKS: readonly Check[] = [
   arcadeExtension,
   arcadeHook,
   arcadeWorker,
+  tunnelNgrok,
+  tunnelAuthtoken,
+  tunnelConfig,
+  tunnelAgent,
+  tunnelPublicUrl,
   localPort,
   localHook,
 ];
