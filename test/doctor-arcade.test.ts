@@ -36,6 +36,15 @@ describe('doctor against Arcade', () => {
   it('a clean setup is all [✓], and the redirect URI to paste into Duo is printed', async () => {
     const run = await doctorWith();
     for (const id of ARCADE_ROWS) expect(run.row(id), `${id}: ${run.row(id).detail}`).toMatchObject({ status: 'ok' });
+    expect(run.code).toBe(0);
+    expect(run.json!.summary).toEqual({ errors: 0, warnings: 0, passed: expect.any(Number), skipped: expect.any(Number) });
+    // Skipped only: the token (none given) and ngrok (a public URL of our own is given).
+    expect(run.json!.checks.filter((r) => r.status === 'skip').map((r) => r.id)).toEqual([
+      'duo-oidc-token',
+      'tunnel-ngrok',
+      'tunnel-authtoken',
+      'tunnel-config',
+    ]);
     expect(run.row('arcade-provider').detail).toMatch(
       /redirect URI https:\/\/cloud\.arcade\.dev\/api\/v1\/oauth\/callback \(paste it into "Sign-In Redirect URLs"/,
     );

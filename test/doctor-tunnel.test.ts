@@ -85,7 +85,10 @@ describe('doctor: the ngrok agent', () => {
   });
 
   it('names an invalid config file', async () => {
-    const run = await runDoctor(['--live', '--json'], tunnelEnv('ready', { FAKE_NGROK_CONFIG: 'invalid', NGROK_AUTHTOKEN: NGROK_TOKEN }));
+    const home = emptyHome();
+    mkdirSync(join(home, '.config', 'ngrok'), { recursive: true });
+    writeFileSync(join(home, '.config', 'ngrok', 'ngrok.yml'), `authtoken: ${NGROK_TOKEN}\n`);
+    const run = await runDoctor(['--live', '--json'], tunnelEnv('ready', { FAKE_NGROK_CONFIG: 'invalid', HOME: home }));
     expect(run.row('tunnel-config')).toMatchObject({ status: 'error', fix: expect.stringMatching(/ngrok config upgrade/) });
   });
 });

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { redactNgrokText } from '../../tunnel/ngrok-errors.js';
 import { error, ok, type Check } from '../types.js';
+import { ngrokConfigPaths } from './tunnel-authtoken.js';
 import { runNgrok } from './tunnel-ngrok.js';
 
 export const tunnelConfig: Check = {
@@ -9,6 +11,9 @@ export const tunnelConfig: Check = {
   modes: ['live'],
   needs: ['tunnel-ngrok'],
   async run(ctx) {
+    if (!ngrokConfigPaths(ctx.settings.env).some((path) => existsSync(path))) {
+      return ok('no ngrok config file: nothing to check (the authtoken comes from NGROK_AUTHTOKEN)');
+    }
     const { exitCode, output } = await runNgrok(ctx, ['config', 'check']);
     const said = redactNgrokText(output, [ctx.settings.ngrokAuthtoken])
       .split('\n')
