@@ -176,3 +176,23 @@ describe('duo-arcade emulator', () => {
     expect(term.err()).toMatch(/Unknown --fault "gremlins"/);
   });
 });
+
+describe('reading what /authorize answered', () => {
+  const redirect = 'https://cloud.arcade.dev/api/v1/oauth/callback';
+  it('judges pages by specific phrases, codes first', async () => {
+    const { judgeAuthorize } = await import('../src/doctor/checks/oidc-authorize.js');
+    const page = (status: number, text: string) => judgeAuthorize({ kind: 'page', status, text }, redirect);
+    expect(page(200, 'Duo Security Log in to access your applications').status).toBe('ok');
+    expect(page(400, 'There are no scopes requested that are configured for the specified Relying Party').detail).toMatch(
+      /scopes not configured for the client/,
+    );
+    expect(page(403, 'Forbidden').detail).toMatch(/app user access disabled/);
+    expect(page(200, 'Your account does not have access to this application').detail).toMatch(/app user access disabled/);
+    const badRedirect = judgeAuthorize(
+      { kind: 'error', status: 400, error: 'invalid_request', description: 'Invalid redirect_uri' },
+      redirect,
+    );
+    expect(badRedirect).toMatchObject({ status: 'error', fix: expect.stringContaining(`Add ${redirect} to "Sign-In Redirect URLs"`) });
+    expect(judgeAuthorize({ kind: 'error', status: 302, error: 'server_error', description: '' }, redirect).status).toBe('warn');
+  });
+});

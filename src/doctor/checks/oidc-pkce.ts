@@ -28,6 +28,7 @@ export const oidcPkce: Check = {
         'Require PKCE on the Duo application, and keep PKCE (S256) enabled on the Arcade provider.',
       );
     }
-    return ok(`${advertised}; a request without a challenge is refused`);
+    const refused = outcome.kind === 'error' && /code_challenge/i.test(`${outcome.error} ${outcome.description}`);
+    return ok(refused ? `${advertised}; a request without a challenge is refused` : advertised);
   },
 };
