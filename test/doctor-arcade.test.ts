@@ -146,4 +146,31 @@ describe('doctor against Arcade', () => {
     expect(run.code).toBe(1);
     expect(run.err).toMatch(/\[✗\] Duo OAuth provider: provider "cisco-duo-oidc": PKCE is off[^\n]*\n.*\n\s+→ fix: Enable PKCE/);
   });
+
+  it("takes the current URL from the running ngrok agent's API, and names a stale extension URL", async () => {
+    const { createServer } = await import('node:http');
+    const agent = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          tunnels: [{ public_url: 'https://fresh.ngrok-free.app', proto: 'https', config: { addr: 'http://localhost:8000' } }],
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => agent.listen(0, '127.0.0.1', resolve));
+    try {
+      arcade.records = cleanRecords({ issuer: tenant.issuer, publicUrl: server.url });
+      const run = await runDoctor(
+        ['--live', '--json', '--ngrok-api', `http://127.0.0.1:${(agent.address() as { port: number }).port}`],
+        liveEnv(tenant, { ARCADE_API_KEY: ARCADE_KEY, ARCADE_BASE_URL: arcade.url, PORT: '8000' }),
+      );
+      expect(run.row('arcade-extension')).toMatchObject({ status: 'error', detail: expect.stringMatching(/extension endpoint not found/) });
+      expect(run.row('arcade-extension').fix).toMatch(/https:\/\/fresh\.ngrok-free\.app\/hooks\/pre/);
+    } finally {
+      await new Promise((resolve) => {
+        agent.close(resolve);
+        agent.closeAllConnections();
+      });
+    }
+  });
 });

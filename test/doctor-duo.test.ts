@@ -120,3 +120,14 @@ describe('doctor --token', () => {
     expect(stale.row('duo-oidc-token')).toMatchObject({ status: 'error', detail: expect.stringMatching(/not active/) });
   });
 });
+
+describe('the emulator with Auth API user access disabled', () => {
+  it('denies async pushes through a settled transaction, as the hook will see them', async () => {
+    const { DuoAuthClient } = await import('../src/duo/auth-api-client.js');
+    tenant = await startTenant({ misconfig: ['auth-access-disabled'] });
+    const client = new DuoAuthClient({ baseUrl: tenant.authApiUrl, ikey: CREDS.ikey, skey: CREDS.skey });
+    const { txid } = await client.auth({ username: 'demouser', factor: 'push', async: true });
+    expect(await client.authStatus(txid)).toMatchObject({ result: 'deny', status_msg: expect.stringMatching(/does not have access/) });
+    expect(tenant.phone.history).toHaveLength(0);
+  });
+});
