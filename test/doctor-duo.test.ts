@@ -116,6 +116,8 @@ describe('doctor --token', () => {
     expect(row.detail).toMatch(/Missing required scope: crm\.deals\.read/);
     expect(row.fix).toMatch(/re-authorize/);
     expect(run.out).not.toContain(login.accessToken);
+    const fromStdin = await runDoctor(['--live', '--json', '--token', '-'], liveEnv(tenant), `${login.accessToken}\n`);
+    expect(fromStdin.row('duo-oidc-token').status).toBe('warn');
     const stale = await runDoctor(['--live', '--json', '--token', 'expired-or-made-up-token'], liveEnv(tenant));
     expect(stale.row('duo-oidc-token')).toMatchObject({ status: 'error', detail: expect.stringMatching(/not active/) });
   });

@@ -30,7 +30,7 @@ export function registerDoctor(program: Command, term: Terminal, setExit: (code:
     .option('--live', 'check the real Duo tenant, Arcade and the tunnel configured in the environment')
     .option('--json', 'print {ok, summary, checks} as one JSON document on stdout')
     .option('--strict', 'warnings fail too (exit 1)')
-    .option('--token <token>', 'a Duo access token to introspect: which tools it can run, which scopes it lacks')
+    .option('--token <token>', 'a Duo access token to introspect: which tools it can run, which scopes it lacks ("-" reads it from stdin)')
     .option('--public-url <url>', 'the public base URL Arcade calls (default: PUBLIC_URL, else the running ngrok agent)')
     .option('--timeout <seconds>', 'limit for each network check', '5')
     .option('--ngrok-api <url>', 'where a running ngrok agent serves its API', 'http://127.0.0.1:4040')
@@ -51,6 +51,9 @@ export async function doctor(term: Terminal, options: DoctorOptions): Promise<nu
       throw new UsageError(`--public-url: ${errorMessage(error)}`);
     }
   }
+  // "-" keeps the token out of the shell history and the process list.
+  const token = options.token === '-' ? (await readAll(term.stdin)).trim() : options.token;
+  if (options.token === '-' && !token) throw new UsageError('--token - read no token from stdin.');
   const settings = readDoctorSettings({ env: term.env, cwd: term.cwd, mode, publicUrl });
   const spinner =
     term.interactive && !options.json ? ora({ stream: term.stderr, text: 'Checking Duo, Arcade and the tunnel…' }).start() : undefined;
@@ -76,7 +79,7 @@ export async function doctor(term: Terminal, options: DoctorOptions): Promise<nu
     settings.authSkey,
     settings.clientSecret,
     settings.config?.hookBearerToken,
-    options.token,
+    token,
   ];
   let rows;
   try {
@@ -84,7 +87,7 @@ export async function doctor(term: Terminal, options: DoctorOptions): Promise<nu
       checks,
       {
         settings,
-        ...(options.token ? { token: options.token } : {}),
+        ...(token ? { token } : {}),
         ...(stack ? { stack, hookBearer: settings.config?.hookBearerToken } : {}),
         ...(stackError ? { stackError } : {}),
         ngrokApiUrl: (options.ngrokApi ?? 'http://127.0.0.1:4040').replace(/\/+$/, ''),
@@ -125,4 +128,10 @@ function useEmulator(settings: DoctorSettings, stack: Stack): void {
   settings.authApiUrl = emulator.authApiUrl;
   settings.authIkey = emulator.credentials.ikey;
   settings.authSkey = emulator.credentials.skey;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+  return text;
 }

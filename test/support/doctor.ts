@@ -29,8 +29,9 @@ export interface DoctorRun {
 }
 
 /** Runs `duo-arcade doctor` in-process with the given environment (no .env, no ngrok agent API by default). */
-export async function runDoctor(args: string[], env: Record<string, string> = {}): Promise<DoctorRun> {
+export async function runDoctor(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<DoctorRun> {
   const term = captureTerminal(env);
+  if (stdin !== undefined) (term.stdin as NodeJS.ReadWriteStream).end(stdin);
   const code = await main(['node', 'duo-arcade', 'doctor', '--ngrok-api', 'http://127.0.0.1:9', ...args], term);
   const out = term.out();
   const json = args.includes('--json') && out ? (JSON.parse(out) as DoctorRun['json']) : undefined;
