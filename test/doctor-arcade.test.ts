@@ -56,6 +56,12 @@ describe('doctor against Arcade', () => {
     expect(run.row('arcade-provider')).toMatchObject({ status: 'skip', detail: expect.stringMatching(/needs "API key"/) });
   });
 
+  it('refuses to send the key over plain http to anything but loopback', async () => {
+    const run = await doctorWith(undefined, { ARCADE_BASE_URL: 'http://arcade.example.com' });
+    expect(run.row('arcade-key')).toMatchObject({ status: 'error', detail: expect.stringMatching(/must be https/) });
+    expect(run.row('duo-oidc-authorize').status).toBe('ok');
+  });
+
   it('a wrong key is named', async () => {
     const run = await doctorWith(undefined, { ARCADE_API_KEY: 'arc_wrong_key_000000000000' });
     expect(run.row('arcade-key')).toMatchObject({ status: 'error', detail: expect.stringMatching(/rejects ARCADE_API_KEY/) });

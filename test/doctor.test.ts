@@ -196,3 +196,19 @@ describe('reading what /authorize answered', () => {
     expect(judgeAuthorize({ kind: 'error', status: 302, error: 'server_error', description: '' }, redirect).status).toBe('warn');
   });
 });
+
+describe('duo-arcade emulator on a taken port', () => {
+  it('says the port is in use, exit 1', async () => {
+    const { main } = await import('../src/cli.js');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const term = captureTerminal();
+      expect(await main(['node', 'duo-arcade', 'emulator', '--port', String(port)], term)).toBe(1);
+      expect(term.err()).toMatch(new RegExp(`Port ${port} is already in use`));
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});

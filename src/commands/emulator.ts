@@ -8,7 +8,7 @@ import {
   startDuoEmulator,
   type EmulatorMisconfig,
 } from '../emulator/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError, UserError } from '../errors.js';
 import type { Terminal } from '../ui/terminal.js';
 import { watchSignals } from './shared.js';
 
@@ -57,6 +57,11 @@ export async function runEmulator(term: Terminal, options: EmulatorCommandOption
     ...(clientSecret ? { clientSecret } : {}),
     redirectUris: [DEFAULT_ARCADE_REDIRECT_URI],
     misconfig: faults,
+  }).catch((error: NodeJS.ErrnoException) => {
+    signals.dispose();
+    if (error.code === 'EADDRINUSE')
+      throw new UserError(`Port ${port} is already in use.`, 'Pick another with --port, or --port 0 for a free one.');
+    throw error;
   });
   try {
     if (options.json) term.stdout.write(`${JSON.stringify({ authApiUrl: emulator.authApiUrl, issuer: emulator.issuer })}\n`);

@@ -1,9 +1,12 @@
 import { fetchJson, type JsonAnswer } from './http.js';
+import { isAcceptableUrl } from './settings.js';
 import type { DoctorContext } from './types.js';
 
 /** `GET <ARCADE_BASE_URL><path>` with the API key as Bearer (PROTOCOLS.md §5), shared between checks. */
 export function arcadeGet(ctx: DoctorContext, path: string): Promise<JsonAnswer> {
   const { arcadeBaseUrl, arcadeApiKey } = ctx.settings;
+  // The key never travels over plain http to anything but loopback.
+  if (!isAcceptableUrl(arcadeBaseUrl)) return Promise.reject(new Error(`ARCADE_BASE_URL "${arcadeBaseUrl}" must be https`));
   return ctx.memo(`arcade ${path}`, () =>
     fetchJson(`${arcadeBaseUrl}${path}`, {
       headers: { authorization: `Bearer ${arcadeApiKey ?? ''}` },
