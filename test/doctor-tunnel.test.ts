@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuoEmulator } from '../src/emulator/index.js';
 import type { Stack } from '../src/stack.js';
 import { liveEnv, runDoctor, startTenant } from './support/doctor.js';
+import { startNgrok } from '../src/tunnel/ngrok.js';
 import { NGROK_TOKEN, fakeNgrok } from './support/ngrok.js';
 import { startLocalStack } from './support/stack.js';
 
@@ -137,6 +138,31 @@ describe('doctor: other agents and the public URL', () => {
     } finally {
       await offline.close();
       await other.close();
+    }
+  });
+
+  it('finds the fake ngrok agent running for another port (ERR_NGROK_108 ahead), and its tunnel when it is ours', async () => {
+    const fake = fakeNgrok('ready');
+    const agent = await startNgrok({ port: 8000, env: fake.env, authtoken: NGROK_TOKEN });
+    try {
+      const api = agent.apiUrl!;
+      const other = await runDoctor(
+        ['--live', '--json', '--ngrok-api', api],
+        tunnelEnv('ready', { NGROK_AUTHTOKEN: NGROK_TOKEN, PORT: '9000' }),
+      );
+      expect(other.row('tunnel-agent')).toMatchObject({ status: 'warn', fix: expect.stringMatching(/Stop the other agent/) });
+      // --public-url keeps the end-to-end row off the internet: the fake's own URL leads nowhere.
+      const ours = await runDoctor(
+        ['--live', '--json', '--ngrok-api', api, '--public-url', server.url],
+        tunnelEnv('ready', { NGROK_AUTHTOKEN: NGROK_TOKEN, PORT: '8000' }),
+      );
+      expect(ours.row('tunnel-agent')).toMatchObject({
+        status: 'ok',
+        detail: expect.stringMatching(/https:\/\/fake-[0-9a-f]+\.ngrok-free\.app/),
+      });
+      expect(ours.row('tunnel-public-url').status).toBe('ok');
+    } finally {
+      await agent.stop();
     }
   });
 });
