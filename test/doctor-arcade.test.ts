@@ -159,7 +159,7 @@ describe('doctor against Arcade', () => {
       res.setHeader('content-type', 'application/json');
       res.end(
         JSON.stringify({
-          tunnels: [{ public_url: 'https://fresh.ngrok-free.app', proto: 'https', config: { addr: 'http://localhost:8000' } }],
+          tunnels: [{ public_url: 'https://127.0.0.1:1', proto: 'https', config: { addr: 'http://localhost:8000' } }],
         }),
       );
     });
@@ -171,7 +171,7 @@ describe('doctor against Arcade', () => {
         liveEnv(tenant, { ARCADE_API_KEY: ARCADE_KEY, ARCADE_BASE_URL: arcade.url, PORT: '8000' }),
       );
       expect(run.row('arcade-extension')).toMatchObject({ status: 'error', detail: expect.stringMatching(/extension endpoint not found/) });
-      expect(run.row('arcade-extension').fix).toMatch(/https:\/\/fresh\.ngrok-free\.app\/hooks\/pre/);
+      expect(run.row('arcade-extension').fix).toMatch(/https:\/\/127\.0\.0\.1:1\/hooks\/pre/);
     } finally {
       await new Promise((resolve) => {
         agent.close(resolve);

@@ -99,9 +99,7 @@ describe('doctor: other agents and the public URL', () => {
     let forward = 'http://localhost:9999';
     const agent = await httpServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(
-        JSON.stringify({ tunnels: [{ name: 'x', public_url: 'https://busy.ngrok-free.app', proto: 'https', config: { addr: forward } }] }),
-      );
+      res.end(JSON.stringify({ tunnels: [{ name: 'x', public_url: 'https://127.0.0.1:1', proto: 'https', config: { addr: forward } }] }));
     });
     try {
       const busy = await runDoctor(['--live', '--json', '--ngrok-api', agent.url], tunnelEnv('ready', { NGROK_AUTHTOKEN: NGROK_TOKEN }));

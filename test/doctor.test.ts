@@ -123,6 +123,7 @@ describe('exit codes and usage', () => {
         ...secrets,
         DUO_AUTH_HOST: 'http://127.0.0.1:9',
         DUO_OIDC_ISSUER: 'http://127.0.0.1:9/oauth2/DIX',
+        ARCADE_BASE_URL: 'http://127.0.0.1:9',
         PORT: '0',
       });
       for (const secret of Object.values(secrets)) expect(run.out + run.err).not.toContain(secret);
