@@ -1,11 +1,16 @@
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+import { judgeAuthorize } from '../src/doctor/checks/oidc-authorize.js';
 import { runChecks } from '../src/doctor/run.js';
 import { readDoctorSettings } from '../src/doctor/settings.js';
 import type { Check } from '../src/doctor/types.js';
 import { runEmulator } from '../src/commands/emulator.js';
 import { EMPTY_DIR, captureTerminal } from './support/stack.js';
-import { STRONG_BEARER, runDoctor } from './support/doctor.js';
+import { CREDS, STRONG_BEARER, liveEnv, runDoctor } from './support/doctor.js';
 
 describe('doctor --local', () => {
   it('checks the offline stack: all [✓], exit 0, a summary', async () => {
@@ -171,7 +176,6 @@ describe('duo-arcade emulator', () => {
   });
 
   it('refuses an unknown fault with exit 2', async () => {
-    const { main } = await import('../src/cli.js');
     const term = captureTerminal();
     expect(await main(['node', 'duo-arcade', 'emulator', '--fault', 'gremlins'], term)).toBe(2);
     expect(term.err()).toMatch(/Unknown --fault "gremlins"/);
@@ -181,7 +185,6 @@ describe('duo-arcade emulator', () => {
 describe('reading what /authorize answered', () => {
   const redirect = 'https://cloud.arcade.dev/api/v1/oauth/callback';
   it('judges pages by specific phrases, codes first', async () => {
-    const { judgeAuthorize } = await import('../src/doctor/checks/oidc-authorize.js');
     const page = (status: number, text: string) => judgeAuthorize({ kind: 'page', status, text }, redirect);
     expect(page(200, 'Duo Security Log in to access your applications').status).toBe('ok');
     expect(page(400, 'There are no scopes requested that are configured for the specified Relying Party').detail).toMatch(
@@ -200,7 +203,6 @@ describe('reading what /authorize answered', () => {
 
 describe('duo-arcade emulator on a taken port', () => {
   it('says the port is in use, exit 1', async () => {
-    const { main } = await import('../src/cli.js');
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
@@ -211,5 +213,37 @@ describe('duo-arcade emulator on a taken port', () => {
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
+  });
+});
+
+describe('the built binary: emulator + doctor', () => {
+  it('`emulator --json --fault not-enrolled` is a tenant doctor names the fault on, and it exits 0 on SIGTERM', async () => {
+    const bin = resolve(import.meta.dirname, '..', 'bin', 'duo-arcade.js');
+    const child = spawn(process.execPath, [bin, 'emulator', '--json', '--fault', 'not-enrolled'], {
+      cwd: EMPTY_DIR,
+      env: {
+        PATH: process.env.PATH,
+        DUO_AUTH_IKEY: CREDS.ikey,
+        DUO_AUTH_SKEY: CREDS.skey,
+        DUO_CLIENT_ID: CREDS.clientId,
+        DUO_CLIENT_SECRET: CREDS.clientSecret,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    const line = await new Promise<string>((done, fail) => {
+      createInterface({ input: child.stdout }).once('line', done);
+      child.once('exit', () => fail(new Error(`emulator exited early: ${stderr}`)));
+    });
+    const ready = JSON.parse(line) as { authApiUrl: string; issuer: string };
+    const tenant = { authApiUrl: ready.authApiUrl, issuer: ready.issuer } as Parameters<typeof liveEnv>[0];
+    const run = await runDoctor(['--live', '--json'], liveEnv(tenant));
+    expect(run.row('duo-auth-check').status).toBe('ok');
+    expect(run.row('duo-auth-preauth')).toMatchObject({ status: 'error', detail: expect.stringMatching(/preauth: enroll/) });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    for (const secret of [CREDS.skey, CREDS.clientSecret]) expect(stderr + line).not.toContain(secret);
   });
 });
