@@ -70,6 +70,14 @@ describe('config checks', () => {
     expect(strong.row('config-bearer').status).toBe('ok');
   });
 
+  it('warns when the worker secret is missing or short in live mode', async () => {
+    const missing = await runDoctor(['--live', '--json'], { PORT: '0' });
+    expect(missing.row('config-worker-secret')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/answers 503/) });
+    const short = await runDoctor(['--live', '--json'], { ARCADE_WORKER_SECRET: 'short-secret', PORT: '0' });
+    expect(short.row('config-worker-secret')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/only 12 characters/) });
+    expect(short.out).not.toContain('short-secret');
+  });
+
   it('checks the hook budget against Arcade limits', async () => {
     const tight = await runDoctor(['--local', '--json'], { HOOK_TIMEOUT_MS: '5000', PORT: '0' });
     expect(tight.row('config-hook-budget')).toMatchObject({ status: 'warn', fix: expect.stringMatching(/timeout_ms to at least 5000/) });

@@ -64,6 +64,7 @@ export function liveEnv(tenant: DuoEmulator, extra: Record<string, string> = {})
     DUO_CLIENT_SECRET: CREDS.clientSecret,
     DUO_STEPUP_USERNAME: 'demouser',
     HOOK_BEARER_TOKEN: STRONG_BEARER,
+    ARCADE_WORKER_SECRET: 'w0rker-secret-7c1e9a3b5d2f4e6a8c0b1d3f5a7c9e2b',
     PORT: '0',
     ...extra,
   };

@@ -13,6 +13,7 @@ import { configDevSwitches } from './config-dev-switches.js';
 import { configDuoUrls } from './config-duo-urls.js';
 import { configHookBudget } from './config-hook-budget.js';
 import { configRequired } from './config-required.js';
+import { configWorkerSecret } from './config-worker-secret.js';
 import { localHook } from './local-hook.js';
 import { localPort } from './local-port.js';
 import { oidcAuthorize } from './oidc-authorize.js';
@@ -32,6 +33,7 @@ export const CHECKS: readonly Check[] = [
   configDuoUrls,
   configDevSwitches,
   configBearer,
+  configWorkerSecret,
   configHookBudget,
   oidcDiscovery,
   oidcPkce,
