@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerEmulator } from './commands/emulator.js';
 import { registerScenario } from './commands/scenario.js';
 import { registerServe } from './commands/serve.js';
 import { CONFIG_VARIABLES } from './config.js';
@@ -37,6 +38,7 @@ export async function main(argv: string[], term: Terminal = processTerminal()): 
   registerDemo(program, term, setExit);
   registerScenario(program, term, setExit);
   registerDoctor(program, term, setExit);
+  registerEmulator(program, term, setExit);
   registerAudit(program, term, setExit);
 
   try {

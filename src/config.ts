@@ -143,6 +143,16 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
     default: '–',
     description: 'Public https base URL of a tunnel or host you run yourself (same as --public-url): no ngrok is started.',
   },
+  {
+    name: 'ARCADE_API_KEY',
+    default: '–',
+    description: 'Arcade API key `doctor` reads the provider, extension, hook and worker with. Unset: the Arcade checks are skipped.',
+  },
+  {
+    name: 'ARCADE_BASE_URL',
+    default: 'https://api.arcade.dev',
+    description: 'Arcade API base URL for `doctor` (plain http only on loopback).',
+  },
   { name: 'HOST', default: '127.0.0.1', description: 'Address to listen on.' },
   { name: 'PORT', default: String(DEFAULT_PORT), description: 'Port to listen on (0 picks a free one).' },
 ];

@@ -190,10 +190,10 @@ describe('usage', () => {
     expect(err).toMatch(/Drop --live to play offline/);
   });
 
-  it('says doctor is not implemented yet, with exit 2', async () => {
-    const { code, err } = await run(['doctor']);
+  it('doctor exits 2 for conflicting modes', async () => {
+    const { code, err } = await run(['doctor', '--local', '--live']);
     expect(code).toBe(2);
-    expect(err).toMatch(/not implemented yet/);
+    expect(err).toContain('--local and --live cannot be used together');
   });
 
   it('explains a live configuration that is incomplete, without a stack trace', async () => {

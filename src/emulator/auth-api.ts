@@ -7,6 +7,7 @@ import { generateHex } from './credentials.js';
 import type { Directory, DirectoryUser } from './directory.js';
 import type { AuthApiFault, FaultSwitches } from './faults.js';
 import { DUO_ERRORS, duoFail, duoOk } from './envelope.js';
+import { AUTH_ACCESS_DISABLED_MSG } from './misconfig.js';
 import { checkSignedRequest, type SignatureCheckConfig } from './signature-check.js';
 import type { PushTransactions } from './transactions.js';
 
@@ -17,6 +18,8 @@ export interface AuthApiConfig extends SignatureCheckConfig {
   maxBodyBytes: number;
   /** Base URL of this server, known only once it listens. */
   baseUrl: () => string;
+  /** Misconfiguration: the Auth API application has user access disabled (see misconfig.ts). */
+  accessDisabled?: boolean;
 }
 
 const MAX_PUSHINFO_BYTES = 20_000;
@@ -36,6 +39,8 @@ async function answerWithFault(c: Context, fault: AuthApiFault): Promise<Respons
       return duoFail(c, { status: 503, code: 50301, message: 'Service Unavailable' });
     case 'bad-json':
       return c.body('<html><body>Bad Gateway</body></html>', 200, { 'content-type': 'text/html' });
+    case 'wrong-app-type':
+      return duoFail(c, { status: 403, code: 40301, message: 'Access forbidden' });
     case 'hang':
       // Never answers: the caller's own deadline must end the wait (the emulator's close() drops the socket).
       return new Promise<Response>(() => undefined);
@@ -81,6 +86,7 @@ export function createAuthApi(cfg: AuthApiConfig): Hono {
       handle: (c, params) => {
         const { user, missing } = findUser(params);
         if (missing) return duoFail(c, DUO_ERRORS.missingParam('username'));
+        if (cfg.accessDisabled) return duoOk(c, { result: 'deny', status_msg: AUTH_ACCESS_DISABLED_MSG });
         if (user?.status === 'bypass') return duoOk(c, { result: 'allow', status_msg: 'Allowing unknown user' });
         if (user?.status === 'disabled') return duoOk(c, { result: 'deny', status_msg: 'Your account is disabled.' });
         if (!user || user.devices.length === 0) {
@@ -110,6 +116,11 @@ export function createAuthApi(cfg: AuthApiConfig): Hono {
         const deviceParam = one(params, 'device');
         if (!deviceParam) return duoFail(c, DUO_ERRORS.missingParam('device'));
         if (!user) return duoFail(c, DUO_ERRORS.invalidParams('username'));
+        if (cfg.accessDisabled) {
+          const tx = transactions.startSettled(user.username, { result: 'deny', status: 'deny', status_msg: AUTH_ACCESS_DISABLED_MSG });
+          if (one(params, 'async') === '1' || one(params, 'async') === 'true') return duoOk(c, { txid: tx.txid });
+          return duoOk(c, { ...tx.state });
+        }
 
         let device: DuoDevice | undefined;
         if (deviceParam === 'auto') {

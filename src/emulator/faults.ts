@@ -2,7 +2,7 @@
  * Failures the emulator can be told to produce, so every way Duo can go wrong is testable offline:
  * rate limiting, server errors, a body that is not JSON, and an answer that never comes.
  */
-export type AuthApiFault = 'rate-limit' | 'server-error' | 'bad-json' | 'hang';
+export type AuthApiFault = 'rate-limit' | 'server-error' | 'bad-json' | 'hang' | 'wrong-app-type';
 
 interface Queued {
   fault: AuthApiFault;

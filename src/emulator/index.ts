@@ -8,9 +8,10 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createAuthApi } from './auth-api.js';
 import { generateDuoId, generateSecret } from './credentials.js';
-import { Directory } from './directory.js';
+import { DEMO_DEVICE, Directory } from './directory.js';
 import { DEFAULT_CLIENT_SCOPES, createOidcApp } from './oidc.js';
 import { FaultSwitches } from './faults.js';
+import { CLOCK_SKEW_MS, type EmulatorMisconfig } from './misconfig.js';
 import { VirtualPhone } from './phone.js';
 import { PushTransactions } from './transactions.js';
 
@@ -18,6 +19,13 @@ export { CRM_SCOPES, DEMO_DEVICE, Directory, type DirectoryUser, type NewUser, t
 export { FaultSwitches, type AuthApiFault } from './faults.js';
 export { VirtualPhone, type PushAnswer, type PushRecord, type PushRequest, type PushResponder } from './phone.js';
 export { DEFAULT_CLIENT_SCOPES } from './oidc.js';
+export {
+  AUTH_ACCESS_DISABLED_MSG,
+  EMULATOR_MISCONFIGS,
+  MISCONFIG_DESCRIPTIONS,
+  isEmulatorMisconfig,
+  type EmulatorMisconfig,
+} from './misconfig.js';
 
 export interface EmulatorOptions {
   /** Default 127.0.0.1. */
@@ -48,6 +56,8 @@ export interface EmulatorOptions {
   maxBodyBytes?: number;
   /** Start from this directory instead of the seeded one. */
   directory?: Directory;
+  /** Tenant misconfigurations to reproduce (doctor's tests, `duo-arcade emulator --fault`). None by default. */
+  misconfig?: Iterable<EmulatorMisconfig>;
 }
 
 export interface EmulatorCredentials {
@@ -73,7 +83,9 @@ export interface DuoEmulator {
 
 export async function startDuoEmulator(opts: EmulatorOptions = {}): Promise<DuoEmulator> {
   const host = opts.host ?? '127.0.0.1';
-  const now = opts.now ?? Date.now;
+  const misconfig: ReadonlySet<EmulatorMisconfig> = new Set(opts.misconfig ?? []);
+  const baseNow = opts.now ?? Date.now;
+  const now = misconfig.has('clock-skew') ? () => baseNow() + CLOCK_SKEW_MS : baseNow;
   const maxBodyBytes = opts.maxBodyBytes ?? 64 * 1024;
   const credentials: EmulatorCredentials = {
     ikey: opts.ikey ?? generateDuoId(),
@@ -85,6 +97,11 @@ export async function startDuoEmulator(opts: EmulatorOptions = {}): Promise<DuoE
   const phone = new VirtualPhone();
   const faults = new FaultSwitches();
   const directory = opts.directory ?? new Directory();
+  const demo = directory.getUser('demouser');
+  if (demo && misconfig.has('not-enrolled')) demo.devices = [];
+  else if (demo && misconfig.has('no-push-device')) {
+    demo.devices = [{ ...DEMO_DEVICE, name: 'Desk phone', capabilities: ['sms', 'phone'] }];
+  }
   const pushLifetimeMs = opts.pushLifetimeMs ?? 60_000;
   const transactions = new PushTransactions(phone, {
     pushLifetimeMs,
@@ -108,6 +125,7 @@ export async function startDuoEmulator(opts: EmulatorOptions = {}): Promise<DuoE
       transactions,
       maxBodyBytes,
       baseUrl: () => urls.authApiUrl,
+      accessDisabled: misconfig.has('auth-access-disabled'),
     }),
   );
   app.route(
@@ -115,7 +133,11 @@ export async function startDuoEmulator(opts: EmulatorOptions = {}): Promise<DuoE
     createOidcApp({
       clientId: credentials.clientId,
       clientSecret: credentials.clientSecret,
-      clientScopes: opts.clientScopes ?? DEFAULT_CLIENT_SCOPES,
+      clientScopes: misconfig.has('scopes-not-configured')
+        ? (opts.clientScopes ?? DEFAULT_CLIENT_SCOPES).filter((s) => !s.startsWith('crm.'))
+        : (opts.clientScopes ?? DEFAULT_CLIENT_SCOPES),
+      accessDisabled: misconfig.has('oidc-access-disabled'),
+      pkceOptional: misconfig.has('pkce-not-enforced'),
       redirectUris: opts.redirectUris ?? [],
       defaultLoginUser: opts.defaultLoginUser ?? 'demouser',
       directory,

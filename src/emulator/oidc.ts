@@ -26,6 +26,10 @@ export interface OidcConfig {
   maxBodyBytes: number;
   tokenLifetimeSeconds: number;
   codeLifetimeSeconds: number;
+  /** Misconfiguration: the application's user access is disabled, so /authorize answers 403. */
+  accessDisabled?: boolean;
+  /** Misconfiguration: /authorize accepts a request without a PKCE challenge. */
+  pkceOptional?: boolean;
 }
 
 interface AuthorizationCode {
@@ -184,11 +188,15 @@ export function createOidcApp(cfg: OidcConfig): Hono {
     if (q.get('response_type') !== 'code') {
       return fail('unsupported_response_type', "Only response_type 'code' is supported");
     }
-    const challenge = q.get('code_challenge');
+    // [inferred] Duo shows a 403 page to users of an application whose user access is disabled.
+    if (cfg.accessDisabled) return oauthError(c, 403, 'access_denied', 'User access to this application is disabled');
+    const challenge = q.get('code_challenge') ?? '';
     const method = q.get('code_challenge_method');
-    if (!challenge || !method) return fail('invalid_request', "Must specify both 'code_challenge' and 'code_challenge_method'");
-    if (method !== 'S256') return fail('invalid_request', "Invalid 'code_challenge_method': only 'S256' is supported");
-    if (!CHALLENGE_RE.test(challenge)) return fail('invalid_request', "Invalid 'code_challenge'");
+    if (!cfg.pkceOptional || challenge || method) {
+      if (!challenge || !method) return fail('invalid_request', "Must specify both 'code_challenge' and 'code_challenge_method'");
+      if (method !== 'S256') return fail('invalid_request', "Invalid 'code_challenge_method': only 'S256' is supported");
+      if (!CHALLENGE_RE.test(challenge)) return fail('invalid_request', "Invalid 'code_challenge'");
+    }
 
     const requested = (q.get('scope') ?? '').split(/\s+/).filter(Boolean);
     if (requested.length === 0) return fail('invalid_scope', "Missing 'scope'");
@@ -271,7 +279,8 @@ export function createOidcApp(cfg: OidcConfig): Hono {
       return oauthError(c, 400, 'invalid_grant', "The 'redirect_uri' does not match the authorization request");
     }
     const computed = createHash('sha256').update(verifier, 'ascii').digest('base64url');
-    if (!VERIFIER_RE.test(verifier) || !constantTimeEqual(computed, entry.codeChallenge)) {
+    const pkceSkipped = cfg.pkceOptional && entry.codeChallenge === '';
+    if (!pkceSkipped && (!VERIFIER_RE.test(verifier) || !constantTimeEqual(computed, entry.codeChallenge))) {
       return oauthError(c, 400, 'invalid_grant', 'PKCE verification failed');
     }
 
