@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { Hono, type Context } from 'hono';
 import { APPROVAL_INPUT, type ApprovalSigner } from '../approvals.js';
 import { bearerToken } from '../crm/api.js';
@@ -72,6 +73,8 @@ export function createHookApi(options: HookOptions): HookApi {
   const expected = digest(options.bearerToken);
   const decisions = new ExecutionDecisions<Decided>();
   const shuttingDown = new AbortController();
+  // Every pending step-up listens for shutdown: many at once is normal, not a leak (listeners go when they settle).
+  setMaxListeners(0, shuttingDown.signal);
   const pending = new Set<Promise<unknown>>();
 
   app.get('/health', (c) =>
