@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   canonParams,
@@ -11,9 +9,9 @@ import {
   signRequest,
   verifyRequest,
 } from '../src/duo/signing.js';
+import { conformanceFile } from './support/contract.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const vectorsPath = path.resolve(repoRoot, '..', 'shared', 'conformance', 'duo-signing.json');
+const vectorsPath = conformanceFile('duo-signing.json');
 
 interface CanonVector {
   name: string;
