@@ -129,6 +129,7 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
         stepUp,
         stepupUsername: duo.stepupUsername,
         userMap: config.userMap,
+        providerId: config.arcade.providerId,
         timeoutMs: config.hookTimeoutMs,
       },
       worker: { secret: workerSecret, providerId: config.arcade.providerId },

@@ -187,6 +187,40 @@ describe('every Duo outcome', () => {
     expect(emulator().phone.history.at(-1)!.username).toBe('demouser');
   });
 
+  it('never borrows a mapped name from another provider for an unmapped caller', async () => {
+    const before = emulator().phone.history.length;
+    const result = await callHook(stack, {
+      inputs: { query: 'classified' },
+      context: {
+        user_id: 'mallory@example.com',
+        authorization: [
+          { provider_id: 'github', oauth2: { user_info: { username: 'demouser@example.com' } } },
+          { provider_id: 'cisco-duo-oidc', oauth2: { user_info: { email: 'demouser@example.com' } } },
+        ],
+      },
+    });
+    expect(result.code).toBe('CHECK_FAILED');
+    expect(result.error_message).toMatch(/No Duo user is mapped for "mallory@example.com"/);
+    expect(emulator().phone.history.length).toBe(before);
+  });
+
+  it('reads the caller only from the Duo provider when user_id is absent', async () => {
+    const before = emulator().phone.history.length;
+    const result = await callHook(stack, {
+      inputs: { query: 'classified' },
+      context: { authorization: [{ provider_id: 'github', oauth2: { user_info: { email: 'demouser@example.com' } } }] },
+    });
+    expect(result.error_message).toMatch(/does not say who is asking.*"cisco-duo-oidc" provider/);
+    expect(emulator().phone.history.length).toBe(before);
+  });
+
+  it('finds no Duo user in Object.prototype for a caller named "constructor" or "__proto__"', async () => {
+    for (const user_id of ['constructor', '__proto__']) {
+      const result = await callHook(stack, { inputs: { query: 'classified' }, context: { user_id } });
+      expect(result.error_message, user_id).toMatch(new RegExp(`No Duo user is mapped for "${user_id}"`));
+    }
+  });
+
   it('backs off and retries when Duo rate-limits, inside the deadline', async () => {
     emulator().faults.inject('rate-limit', 1, ['preauth']);
     expect((await sensitiveFor('demouser')).code).toBe('OK');

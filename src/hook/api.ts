@@ -31,6 +31,8 @@ export interface HookOptions {
   /** Duo username that approves step-ups when there is no user map (DUO_STEPUP_USERNAME). */
   stepupUsername: string;
   userMap?: Record<string, string>;
+  /** The Duo provider's id in Arcade (ARCADE_PROVIDER_ID): whose user_info names the caller. */
+  providerId: string;
   /** Our answer is always sent within this budget, so Arcade never times out on us. */
   timeoutMs: number;
   events: StackEvents;
@@ -134,7 +136,7 @@ async function decide(request: PreHookRequest, options: HookOptions, shuttingDow
   const started = performance.now();
   const ref = randomBytes(3).toString('hex').toUpperCase();
   const toolLabel = request.tool.toolkit ? `${request.tool.toolkit}.${request.tool.name}` : request.tool.name;
-  const approver = resolveApprover(request.context, options.userMap, options.stepupUsername);
+  const approver = resolveApprover(request.context, options.userMap, options.stepupUsername, options.providerId);
   const finish = (
     result: PreHookResult,
     outcome: DecisionOutcome,

@@ -1,20 +1,24 @@
 import type { PreHookRequest } from './contract.js';
 
+/** The user_info claims that name a Duo user, strongest first (`sub` is an opaque id, not a username). */
+const USERNAME_CLAIMS = ['preferred_username', 'username', 'email'] as const;
+
 /**
- * Who is asking, as Arcade tells us: `context.user_id`, then the username and email claims of each
- * authorization's user_info. Lower-cased, first seen first.
+ * Who is asking, as Arcade tells us: `context.user_id` when present, else a username or email claim of the
+ * Duo provider's user_info. One identity only: trying each claim of each provider in turn would let a caller
+ * whose id is unmapped borrow a name another provider vouches for, and push to that person's phone.
  */
-export function callerIdentities(context: PreHookRequest['context']): string[] {
-  const ids: string[] = [];
-  const add = (value: unknown) => {
-    if (typeof value === 'string' && value.trim()) ids.push(value.trim().toLowerCase());
-  };
-  add(context.user_id);
-  for (const auth of context.authorization ?? []) {
-    const info = auth.oauth2?.user_info ?? {};
-    for (const claim of ['preferred_username', 'username', 'email', 'sub']) add(info[claim]);
+export function callerIdentity(context: PreHookRequest['context'], providerId: string): string | undefined {
+  const normalise = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim().toLowerCase() : undefined);
+  const userId = normalise(context.user_id);
+  if (userId) return userId;
+  const duo = (context.authorization ?? []).find((auth) => auth.provider_id === providerId);
+  const info = duo?.oauth2?.user_info ?? {};
+  for (const claim of USERNAME_CLAIMS) {
+    const value = normalise(info[claim]);
+    if (value) return value;
   }
-  return [...new Set(ids)];
+  return undefined;
 }
 
 export type Approver = { ok: true; duoUser: string; caller?: string } | { ok: false; caller?: string; reason: string };
@@ -26,20 +30,20 @@ export type Approver = { ok: true; duoUser: string; caller?: string } | { ok: fa
  */
 export function resolveApprover(
   context: PreHookRequest['context'],
-  userMap: Record<string, string> | undefined,
+  userMap: Readonly<Record<string, string>> | undefined,
   fallback: string,
+  providerId: string,
 ): Approver {
-  const ids = callerIdentities(context);
-  if (!userMap) return { ok: true, duoUser: fallback, caller: ids[0] };
-  for (const id of ids) {
-    const duoUser = userMap[id];
-    if (duoUser) return { ok: true, duoUser, caller: id };
-  }
+  const caller = callerIdentity(context, providerId);
+  if (!userMap) return { ok: true, duoUser: fallback, caller };
+  // Own keys only: "constructor" or "__proto__" must not find Object.prototype's members.
+  const duoUser = caller !== undefined && Object.hasOwn(userMap, caller) ? userMap[caller] : undefined;
+  if (duoUser) return { ok: true, duoUser, caller };
   return {
     ok: false,
-    caller: ids[0],
-    reason: ids.length
-      ? `No Duo user is mapped for "${ids[0]}", so nobody can approve this request. Add it to DUO_USER_MAP.`
-      : 'The request does not say who is asking, so nobody can approve it. Arcade sends context.user_id when a user is signed in.',
+    caller,
+    reason: caller
+      ? `No Duo user is mapped for "${caller}", so nobody can approve this request. Add it to DUO_USER_MAP.`
+      : `The request does not say who is asking (no context.user_id, and no username or email from the "${providerId}" provider), so nobody can approve it.`,
   };
 }
