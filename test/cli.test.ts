@@ -233,4 +233,42 @@ describe('the built binary', () => {
     expect(await exited).toBe(0);
     expect(stderr).not.toContain(TEST_BEARER);
   });
+
+  it('serve answers a hook call still waiting for a push with CHECK_FAILED when it gets SIGTERM', async () => {
+    // The phone never answers, so the call is pending for the whole 25 s budget unless shutdown answers it.
+    const child = spawn(process.execPath, [BIN, 'serve', '--json', '--port', '0', '--phone', 'timeout', '--no-audit-log'], {
+      cwd: EMPTY_DIR,
+      env: { PATH: process.env.PATH, HOOK_BEARER_TOKEN: TEST_BEARER },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const pushed = new Promise<void>((done) =>
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/push\s+→ demouser/.test(stderr)) done();
+      }),
+    );
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    const ready = JSON.parse(await new Promise<string>((done) => createInterface({ input: child.stdout }).once('line', done))) as {
+      hookUrl: string;
+    };
+    const answer = fetch(ready.hookUrl, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_BEARER}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        execution_id: 'exec-shutdown',
+        tool: { name: 'ListContacts', toolkit: 'DuoCrm', version: '0.1.0' },
+        inputs: { query: 'defence' },
+        context: { user_id: 'demouser' },
+      }),
+    });
+    await pushed;
+    child.kill('SIGTERM');
+    const response = await answer;
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { code: string; error_message: string };
+    expect(body.code).toBe('CHECK_FAILED');
+    expect(body.error_message).toMatch(/shutting down/);
+    expect(await exited).toBe(0);
+  });
 });

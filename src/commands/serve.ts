@@ -188,8 +188,12 @@ export async function serve(term: Terminal, options: ServeOptions, signal?: Abor
     return 0;
   } finally {
     signals.dispose();
-    await tunnel?.close();
-    await stack?.close();
+    // The stack first: its hook answers pending calls with CHECK_FAILED while the tunnel can still carry them.
+    try {
+      await stack?.close();
+    } finally {
+      await tunnel?.close();
+    }
   }
 }
 

@@ -120,8 +120,12 @@ export async function playScenarios(scenarios: Scenario[], options: PlayOptions)
   } finally {
     stack.events.off('log', logListener);
     await agent.close();
-    await tunnel?.close();
-    await stack.close();
+    // The stack first: its hook answers pending calls with CHECK_FAILED while the tunnel can still carry them.
+    try {
+      await stack.close();
+    } finally {
+      await tunnel?.close();
+    }
   }
 }
 
