@@ -130,6 +130,14 @@ describe('ngrok agent: failures become plain advice', () => {
     });
   }
 
+  it('shows the agent’s own words for a code it has no advice for, with the echoed authtoken redacted', async () => {
+    const { error } = await failure('err4999', { authtoken: NGROK_TOKEN });
+    expect(error).toMatchObject({ kind: 'error-code', code: '4999' });
+    expect(error.message).toMatch(/ERR_NGROK_4999: authentication failed: the session for authtoken \[redacted\] was closed/);
+    expect(error.hint).toMatch(/ngrok\.com\/docs\/errors\/err_ngrok_4999/);
+    expect(`${error.message} ${error.hint}`).not.toContain(NGROK_TOKEN);
+  });
+
   it('says how to get an authtoken for 4018, or how to do without ngrok', async () => {
     const { error } = await failure('err4018');
     expect(error.hint).toMatch(/NGROK_AUTHTOKEN/);
