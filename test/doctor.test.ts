@@ -165,6 +165,29 @@ describe('the runner', () => {
     expect(rows[1]!.detail).toMatch(/no answer within/);
     expect(rows[3]!.detail).toBe('skipped: needs "Throws", which failed');
   });
+
+  it('stops every shared request once the report is ready, so doctor exits when it has answered', async () => {
+    const signals: AbortSignal[] = [];
+    // A check that starts a shared request and answers without waiting for it, as one whose sibling still waits would.
+    const starter: Check = {
+      id: 'x',
+      title: 'Starts a shared request',
+      group: 'config',
+      network: true,
+      run: async (ctx) => {
+        void ctx.memo('slow host', (signal) => {
+          signals.push(signal);
+          return new Promise<void>((done) => signal.addEventListener('abort', () => done()));
+        });
+        return { status: 'ok', detail: 'answered' };
+      },
+    };
+    const rows = await runChecks([starter], base, { networkTimeoutMs: 60_000 });
+    expect(rows.map((r) => r.status)).toEqual(['ok']);
+    expect(signals).toHaveLength(1);
+    expect(signals[0]!.aborted).toBe(true);
+    expect(String(signals[0]!.reason)).toMatch(/doctor has finished/);
+  });
 });
 
 describe('duo-arcade emulator', () => {

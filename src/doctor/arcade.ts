@@ -7,12 +7,8 @@ export function arcadeGet(ctx: DoctorContext, path: string): Promise<JsonAnswer>
   const { arcadeBaseUrl, arcadeApiKey } = ctx.settings;
   // The key never travels over plain http to anything but loopback.
   if (!isAcceptableUrl(arcadeBaseUrl)) return Promise.reject(new Error(`ARCADE_BASE_URL "${arcadeBaseUrl}" must be https`));
-  return ctx.memo(`arcade ${path}`, () =>
-    fetchJson(`${arcadeBaseUrl}${path}`, {
-      headers: { authorization: `Bearer ${arcadeApiKey ?? ''}` },
-      // Shared answers must not die with the first check's signal.
-      signal: AbortSignal.timeout(15_000),
-    }),
+  return ctx.memo(`arcade ${path}`, (signal) =>
+    fetchJson(`${arcadeBaseUrl}${path}`, { headers: { authorization: `Bearer ${arcadeApiKey ?? ''}` }, signal }),
   );
 }
 

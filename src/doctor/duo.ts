@@ -10,7 +10,7 @@ export const DEFAULT_ARCADE_REDIRECT_URI = 'https://cloud.arcade.dev/api/v1/oaut
 
 export function discovery(ctx: DoctorContext): Promise<OidcEndpoints> {
   const issuer = ctx.settings.issuer!;
-  return ctx.memo(`discovery ${issuer}`, () => discover(issuer));
+  return ctx.memo(`discovery ${issuer}`, (signal) => discover(issuer, { signal }));
 }
 
 export function authClient(ctx: DoctorContext): DuoAuthClient {
@@ -30,7 +30,7 @@ export type AuthorizeOutcome =
  * `pkce: false`), Arcade's redirect URI. A real Duo then shows its sign-in page; a misconfigured app says why not.
  */
 export function probeAuthorize(ctx: DoctorContext, options: { pkce: boolean; redirectUri: string }): Promise<AuthorizeOutcome> {
-  return ctx.memo(`authorize ${options.pkce} ${options.redirectUri}`, async () => {
+  return ctx.memo(`authorize ${options.pkce} ${options.redirectUri}`, async (signal) => {
     const endpoints = await discovery(ctx);
     const url = new URL(endpoints.authorization_endpoint);
     const params: Record<string, string> = {
@@ -47,7 +47,7 @@ export function probeAuthorize(ctx: DoctorContext, options: { pkce: boolean; red
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     const response = await fetch(url, {
       redirect: 'manual',
-      signal: AbortSignal.timeout(15_000),
+      signal,
       headers: { accept: 'text/html,application/json' },
     });
     const location = response.headers.get('location');

@@ -1,3 +1,4 @@
+import { deadline } from '../deadline.js';
 import { errorMessage } from '../errors.js';
 import { GROUPS, type Check, type CheckResult, type CheckRow, type DoctorContext } from './types.js';
 
@@ -21,11 +22,14 @@ export async function runChecks(checks: readonly Check[], base: BaseContext, opt
   const promises = new Map<string, Promise<CheckResult>>();
   const memos = new Map<string, Promise<unknown>>();
   const byId = new Map(checks.map((c) => [c.id, c]));
+  // Ends whatever is still in flight once the report is ready, so doctor exits when it has answered.
+  const runEnd = new AbortController();
 
-  const memo = <T>(key: string, compute: () => Promise<T>): Promise<T> => {
+  const memo = <T>(key: string, compute: (signal: AbortSignal) => Promise<T>): Promise<T> => {
     let entry = memos.get(key) as Promise<T> | undefined;
     if (!entry) {
-      entry = compute();
+      const limit = deadline(options.networkTimeoutMs, runEnd.signal);
+      entry = compute(limit.signal).finally(limit.clear);
       memos.set(key, entry);
     }
     return entry;
@@ -91,7 +95,7 @@ export async function runChecks(checks: readonly Check[], base: BaseContext, opt
       const result = await start(check);
       return scrub({ id: check.id, group: check.group, title: check.title, ...result }, options.secrets ?? []);
     }),
-  );
+  ).finally(() => runEnd.abort(new Error('doctor has finished')));
   const order = new Map(GROUPS.map((g, i) => [g.id, i]));
   return rows
     .map((row, index) => ({ row, index }))

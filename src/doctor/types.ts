@@ -66,8 +66,11 @@ export interface DoctorContext {
   ngrokApiUrl: string;
   /** Another check's result (only those listed in `needs` or `after` are sure to be there). */
   result(id: string): CheckResult | undefined;
-  /** Shares one network answer between checks (discovery, the plugin list …). */
-  memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  /**
+   * Shares one network answer between checks (discovery, the plugin list …). `compute` gets a signal of its own,
+   * not the first caller's: it aborts after the network limit, or when the run ends.
+   */
+  memo<T>(key: string, compute: (signal: AbortSignal) => Promise<T>): Promise<T>;
 }
 
 export interface Check {

@@ -119,7 +119,7 @@ function oauthError(what: string, status: number, body: Record<string, unknown> 
 }
 
 /** Reads `<issuer>/.well-known/openid-configuration`; on 404 derives Duo's paths from the issuer. */
-export async function discover(issuer: string): Promise<OidcEndpoints> {
+export async function discover(issuer: string, options: { signal?: AbortSignal } = {}): Promise<OidcEndpoints> {
   const base = trimSlash(issuer);
   const derived: OidcEndpoints = {
     issuer: base,
@@ -130,7 +130,11 @@ export async function discover(issuer: string): Promise<OidcEndpoints> {
     jwks_uri: `${base}/jwks`,
     discovered: false,
   };
-  const response = await request(`${base}/.well-known/openid-configuration`, { headers: { Accept: 'application/json' } }, 'OIDC discovery');
+  const response = await request(
+    `${base}/.well-known/openid-configuration`,
+    { headers: { Accept: 'application/json' }, signal: options.signal },
+    'OIDC discovery',
+  );
   if (response.status === 404) {
     await response.body?.cancel();
     return derived;

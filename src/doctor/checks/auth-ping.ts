@@ -4,9 +4,9 @@ import { error, ok, skip, type Check, type DoctorContext } from '../types.js';
 
 /** Duo's time minus ours, in seconds, measured at the middle of the round trip. */
 export function measureOffset(ctx: DoctorContext): Promise<{ offsetSeconds: number }> {
-  return ctx.memo('duo ping', async () => {
+  return ctx.memo('duo ping', async (signal) => {
     const before = Date.now();
-    const { time } = await authClient(ctx).ping({ timeoutMs: 15_000 });
+    const { time } = await authClient(ctx).ping({ signal });
     const after = Date.now();
     return { offsetSeconds: time - (before + after) / 2000 };
   });
