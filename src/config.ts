@@ -384,7 +384,8 @@ export function parsePublicUrl(value: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-function chooseMode(env: Env, flags: ConfigFlags, problems: string[]): { mode: Mode; modeReason: string } {
+/** The mode and why: a flag, DUO_ARCADE_MODE, or live when both Duo settings are there (`serve` and `doctor` agree). */
+export function chooseMode(env: Env, flags: ConfigFlags, problems: string[] = []): { mode: Mode; modeReason: string } {
   if (flags.mode) return { mode: flags.mode, modeReason: `--${flags.mode} was given` };
   const fromEnv = env.DUO_ARCADE_MODE?.trim().toLowerCase();
   if (fromEnv === 'local' || fromEnv === 'live') return { mode: fromEnv, modeReason: `DUO_ARCADE_MODE=${fromEnv}` };

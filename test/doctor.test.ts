@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
+import { loadConfig } from '../src/config.js';
 import { judgeAuthorize } from '../src/doctor/checks/oidc-authorize.js';
 import { runChecks } from '../src/doctor/run.js';
 import { readDoctorSettings } from '../src/doctor/settings.js';
@@ -45,6 +46,17 @@ describe('config checks', () => {
     expect(run.row('duo-auth-ping')).toMatchObject({ status: 'skip', detail: expect.stringMatching(/DUO_AUTH_HOST is not set/) });
     expect(run.row('config-bearer')).toMatchObject({ status: 'error', fix: expect.stringMatching(/openssl rand -hex 32/) });
     expect(run.row('local-hook').status).toBe('error');
+  });
+
+  it('picks the mode serve would, and warns when half the Duo settings would leave serve offline', async () => {
+    const env = { DUO_OIDC_ISSUER: 'http://127.0.0.1:9/oauth2/DIAPP', PORT: '0' };
+    const run = await runDoctor(['--json'], env);
+    expect(loadConfig({ env, cwd: EMPTY_DIR }).mode).toBe('local');
+    expect(run.row('config-required')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/^local mode \(only DUO_OIDC_ISSUER .*`serve` will run on the embedded emulator/),
+      fix: expect.stringMatching(/Set DUO_AUTH_HOST too for live mode, or run `duo-arcade doctor --live`/),
+    });
   });
 
   it('refuses development switches in live mode, warns offline', async () => {

@@ -1,4 +1,5 @@
 import {
+  chooseMode,
   DEFAULT_ARCADE_PROVIDER_ID,
   DEFAULT_HOOK_TIMEOUT_MS,
   DEFAULT_PORT,
@@ -16,7 +17,7 @@ export const DEFAULT_ARCADE_BASE_URL = 'https://api.arcade.dev';
 
 /**
  * Reads the settings the way `serve` would, but never throws: doctor reports every problem as a row. The mode is
- * the one `serve` would pick (`--live`/`--local`, DUO_ARCADE_MODE, or live when the Duo settings are there).
+ * the one `serve` would pick (`chooseMode`).
  */
 export function readDoctorSettings(options: {
   env: Record<string, string | undefined>;
@@ -27,13 +28,7 @@ export function readDoctorSettings(options: {
   const { env, envFile } = readEnv(options.env, options.cwd);
   const get = (name: string): string | undefined => env[name]?.trim() || undefined;
   const has = (name: string) => get(name) !== undefined;
-  const modeVar = get('DUO_ARCADE_MODE')?.toLowerCase();
-  let mode: Mode;
-  let modeReason: string;
-  if (options.mode) [mode, modeReason] = [options.mode, `--${options.mode} was given`];
-  else if (modeVar === 'live' || modeVar === 'local') [mode, modeReason] = [modeVar, `DUO_ARCADE_MODE=${modeVar}`];
-  else if (has('DUO_OIDC_ISSUER') || has('DUO_AUTH_HOST')) [mode, modeReason] = ['live', 'Duo settings are present'];
-  else [mode, modeReason] = ['local', 'no Duo account is configured: checking the offline stack (the embedded emulator)'];
+  const { mode, modeReason } = chooseMode(env, options.mode ? { mode: options.mode } : {});
 
   let config: Config | undefined;
   const configProblems: string[] = [];

@@ -1,4 +1,4 @@
-import { error, ok, type Check } from '../types.js';
+import { error, ok, warn, type Check } from '../types.js';
 
 /** Problems other checks report on their own rows. */
 const OWN_ROWS = [/^HOOK_BEARER_TOKEN/, /^HOOK_TIMEOUT_MS/];
@@ -14,6 +14,13 @@ export const configRequired: Check = {
       return error(
         `${settings.mode} mode (${settings.modeReason}), but:\n${problems.map((p) => `• ${p}`).join('\n')}`,
         `Set the values above in .env or the environment${settings.mode === 'live' ? ', or check the offline stack with `duo-arcade doctor --local`' : ''} (see the configuration table in the README).`,
+      );
+    }
+    const partial = ['DUO_OIDC_ISSUER', 'DUO_AUTH_HOST'].filter((name) => settings.env[name]?.trim());
+    if (settings.mode === 'local' && partial.length === 1) {
+      return warn(
+        `local mode (${settings.modeReason}): \`serve\` will run on the embedded emulator, not your Duo tenant`,
+        `Set ${partial[0] === 'DUO_OIDC_ISSUER' ? 'DUO_AUTH_HOST' : 'DUO_OIDC_ISSUER'} too for live mode, or run \`duo-arcade doctor --live\` to see everything live mode still needs.`,
       );
     }
     return ok(
