@@ -204,9 +204,9 @@ export function loadConfig(options: {
   };
 
   const issuer = get('DUO_OIDC_ISSUER');
-  if (issuer) checkUrl('DUO_OIDC_ISSUER', issuer, problems, mode);
+  if (issuer) checkUrl('DUO_OIDC_ISSUER', issuer, problems);
   const introspectionUrl = get('DUO_INTROSPECTION_URL');
-  if (introspectionUrl) checkUrl('DUO_INTROSPECTION_URL', introspectionUrl, problems, mode);
+  if (introspectionUrl) checkUrl('DUO_INTROSPECTION_URL', introspectionUrl, problems);
 
   const authHost = get('DUO_AUTH_HOST');
   let authApiUrl: string | undefined;
@@ -374,13 +374,13 @@ export function parsePublicUrl(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`"${value}" is not a URL (expected e.g. https://my-tunnel.example.com).`);
+    throw new Error(`"${shownUrl(value)}" is not a URL (expected e.g. https://my-tunnel.example.com).`);
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
-    throw new Error(`"${value}" must use https: Arcade's cloud calls it over the internet.`);
+    throw new Error(`"${shownUrl(value)}" must use https: Arcade's cloud calls it over the internet.`);
   }
   if (url.search || url.hash || url.username || url.password)
-    throw new Error(`"${value}" must be a plain base URL, without query, fragment or credentials.`);
+    throw new Error(`"${shownUrl(value)}" must be a plain base URL, without query, fragment or credentials.`);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
@@ -426,17 +426,32 @@ function parseHookTimeout(raw: string | undefined, problems: string[]): number {
   return value;
 }
 
-function checkUrl(name: string, value: string, problems: string[], mode: Mode): void {
+function checkUrl(name: string, value: string, problems: string[]): void {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    problems.push(`${name}="${value}" is not a URL (expected e.g. https://sso-xxxx.sso.duosecurity.com/oauth2/DIxxxx).`);
+    problems.push(`${name}="${shownUrl(value)}" is not a URL (expected e.g. https://sso-xxxx.sso.duosecurity.com/oauth2/DIxxxx).`);
     return;
   }
   if (url.protocol === 'https:') return;
   if (url.protocol === 'http:' && isLoopback(url.hostname)) return;
-  problems.push(`${name}="${value}" must use https (plain http is accepted only on loopback)${mode === 'live' ? '' : ''}.`);
+  problems.push(`${name}="${shownUrl(value)}" must use https (plain http is accepted only on loopback).`);
+}
+
+/**
+ * A URL as we may quote it in an error: a password, user name or query in it may be a secret pasted by mistake.
+ * Something that is not a URL and does not look like a host is quoted only in part, for the same reason.
+ */
+export function shownUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    const masked = url.username || url.password ? '•••@' : '';
+    return `${url.protocol}//${masked}${url.host}${url.pathname}${url.search ? '?…' : ''}${url.hash ? '#…' : ''}`;
+  } catch {
+    // A host-like typo is worth showing; a bare token-like string may be a secret in the wrong variable.
+    return /[./:]/.test(value) || value.length <= 12 ? value : `${value.slice(0, 4)}… (${value.length} characters)`;
+  }
 }
 
 /** `api-xxxx.duosecurity.com` in live mode; a loopback URL is accepted so a local emulator can stand in. */
@@ -446,15 +461,15 @@ function authApiBaseUrl(host: string, mode: Mode, problems: string[]): string | 
     try {
       url = new URL(host);
     } catch {
-      problems.push(`DUO_AUTH_HOST="${host}" is not a hostname.`);
+      problems.push(`DUO_AUTH_HOST="${shownUrl(host)}" is not a hostname.`);
       return undefined;
     }
     if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
-      problems.push(`DUO_AUTH_HOST="${host}": plain http is accepted only on loopback.`);
+      problems.push(`DUO_AUTH_HOST="${shownUrl(host)}": plain http is accepted only on loopback.`);
       return undefined;
     }
     if (!isLoopback(url.hostname) && !isDuoApiHost(url.hostname)) {
-      problems.push(`DUO_AUTH_HOST="${host}" is not a Duo API hostname (api-XXXXXXXX.duosecurity.com).`);
+      problems.push(`DUO_AUTH_HOST="${shownUrl(host)}" is not a Duo API hostname (api-XXXXXXXX.duosecurity.com).`);
       return undefined;
     }
     return url.origin;

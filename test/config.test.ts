@@ -84,6 +84,22 @@ describe('invalid values', () => {
     expect(failure(() => load({ ...LIVE, DUO_OIDC_ISSUER: 'http://duo.example.com/x' })).message).toMatch(/must use https/);
   });
 
+  it('never quotes a password, query or token-like value from a URL setting it rejects', () => {
+    const secret = 'hunter2secretpw0123456789';
+    const error = failure(() =>
+      load({
+        ...LIVE,
+        PUBLIC_URL: `https://user:${secret}@tunnel.example.com`,
+        DUO_OIDC_ISSUER: `http://duo.example.com/oauth2/DI?key=${secret}`,
+        DUO_INTROSPECTION_URL: secret,
+      }),
+    );
+    expect(error.message).not.toContain(secret);
+    expect(error.message).toContain('PUBLIC_URL: "https://•••@tunnel.example.com/" must be a plain base URL');
+    expect(error.message).toContain('DUO_OIDC_ISSUER="http://duo.example.com/oauth2/DI?…" must use https');
+    expect(error.message).toContain(`DUO_INTROSPECTION_URL="hunt… (${secret.length} characters)" is not a URL`);
+  });
+
   it('rejects a --port that is not a number as a usage error (exit 2)', () => {
     expect(failure(() => load({}, { port: 'abc' })).exitCode).toBe(2);
   });
