@@ -217,14 +217,14 @@ function describeDuoFailure(error: unknown): { outcome: 'duo-error' | 'no-push-d
   return { outcome: 'duo-error', reason: unavailable, operatorDetail: errorMessage(error) };
 }
 
-/** Duo's clients back off 1, 2, 4 … s with jitter on 429; we do the same, but only while the deadline allows. */
+/** Duo's clients wait 1, 2, 4 … 32 s plus up to 1 s of jitter on 429; we do the same, but only while the deadline allows. */
 export async function withRateLimitRetry<T>(call: () => Promise<T>, deadline: AbortSignal, baseDelayMs = 1000): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await call();
     } catch (error) {
       if (!(error instanceof DuoApiError) || error.httpStatus !== 429 || attempt >= 5 || deadline.aborted) throw error;
-      const wait = baseDelayMs * 2 ** attempt * (0.5 + Math.random() / 2);
+      const wait = Math.min(baseDelayMs * 2 ** attempt, 32 * baseDelayMs) + Math.random() * baseDelayMs;
       // Giving up now is better than being cut off by the deadline mid-wait: the caller answers with a reason.
       try {
         await delay(wait, undefined, { signal: deadline });
