@@ -99,6 +99,7 @@ describe('ngrok agent: discovering the public URL', () => {
     const { error, fake } = await failure('hang', { readyTimeoutMs: 600 });
     expect(error.kind).toBe('timeout');
     expect(error.message).toMatch(/did not report a tunnel within 1 s/);
+    expect(error.hint).toContain(`\`ngrok http ${PORT}\` yourself`);
     expect(await waitUntilGone(fake.pids()!.pid)).toBe(true);
   });
 

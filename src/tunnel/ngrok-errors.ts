@@ -163,20 +163,20 @@ export function agentTooOld(detail: string): NgrokFailure {
   );
 }
 
-export function readyTimeout(seconds: number, lastError?: string): NgrokFailure {
+export function readyTimeout(seconds: number, port: number, lastError?: string): NgrokFailure {
   return new NgrokFailure(
     'timeout',
     `ngrok did not report a tunnel within ${seconds} s${lastError ? `; its last error: ${firstLine(lastError)}` : '.'}`,
-    `Check your network, or run \`ngrok http 8000\` yourself to see what it says. ${WITHOUT_NGROK}`,
+    `Check your network, or run \`ngrok http ${port}\` yourself to see what it says. ${WITHOUT_NGROK}`,
   );
 }
 
-export function exitedEarly(exit: string, lastError?: string, wasUp = false): NgrokFailure {
+export function exitedEarly(exit: string, port: number, lastError?: string, wasUp = false): NgrokFailure {
   const said = lastError ? `: ${firstLine(lastError)}` : '.';
   return new NgrokFailure(
     'exited',
     wasUp ? `ngrok stopped (${exit})${said}` : `ngrok stopped (${exit}) before the tunnel was up${said}`,
-    `Run \`ngrok config check\`, then \`ngrok http 8000\` yourself to see the whole message. ${WITHOUT_NGROK}`,
+    `Run \`ngrok config check\`, then \`ngrok http ${port}\` yourself to see the whole message. ${WITHOUT_NGROK}`,
   );
 }
 

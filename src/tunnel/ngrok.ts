@@ -194,7 +194,7 @@ export class NgrokAgent extends EventEmitter<AgentEvents> {
       const how = result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode ?? '?'}`;
       const info: AgentExit = { expected: this.stopping, how, failure: this.stopping ? undefined : this.diagnose(how) };
       this.exitInfo = info;
-      this.settle?.reject(info.failure ?? exitedEarly(how));
+      this.settle?.reject(info.failure ?? exitedEarly(how, this.options.port));
       return info;
     });
   }
@@ -214,9 +214,12 @@ export class NgrokAgent extends EventEmitter<AgentEvents> {
 
   /** Resolves with the public URL from the log or, failing that, from the agent's API. */
   async ready(timeoutMs: number, signal?: AbortSignal): Promise<string> {
-    if (this.exitInfo) throw this.exitInfo.failure ?? exitedEarly(this.exitInfo.how);
+    if (this.exitInfo) throw this.exitInfo.failure ?? exitedEarly(this.exitInfo.how, this.options.port);
     const url = new Promise<string>((resolve, reject) => (this.settle = { resolve, reject }));
-    const timer = setTimeout(() => this.settle?.reject(readyTimeout(Math.round(timeoutMs / 1000), this.lastError)), timeoutMs);
+    const timer = setTimeout(
+      () => this.settle?.reject(readyTimeout(Math.round(timeoutMs / 1000), this.options.port, this.lastError)),
+      timeoutMs,
+    );
     const onAbort = () => this.settle?.reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) onAbort();
@@ -281,7 +284,7 @@ export class NgrokAgent extends EventEmitter<AgentEvents> {
     if (code) return failureForCode(code, said);
     if (/`?version`? property is required/i.test(said)) return configWithoutVersion(this.stderrText || said);
     if (/unknown (flag|shorthand flag)/i.test(said)) return agentTooOld(said.trim());
-    return exitedEarly(how, this.lastError, Boolean(this.publicUrl));
+    return exitedEarly(how, this.options.port, this.lastError, Boolean(this.publicUrl));
   }
 
   /** The fallback: once the agent's API address is known, ask it for the tunnel that forwards to our port. */
