@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DuoApiError, DuoAuthClient, encodePushinfo } from '../src/duo/auth-api-client.js';
 import { rfc2822Date, signRequest } from '../src/duo/signing.js';
@@ -330,11 +332,28 @@ describe('push contents', () => {
     expect(emu.phone.history.at(-1)).toMatchObject({ pushinfo, outcome: 'approve' });
   });
 
-  it('the pushinfo value is form-encoded once more on the wire', () => {
-    const inner = encodePushinfo({ 'a b': 'c&d' });
-    expect(inner).toBe('a%20b=c%26d');
-    // As a param value, its % and = and & are encoded again.
-    expect(new URLSearchParams({ pushinfo: inner }).toString()).toBe('pushinfo=a%2520b%3Dc%2526d');
+  it('our client sends the pushinfo value form-encoded once more on the wire', async () => {
+    expect(encodePushinfo({ 'a b': 'c&d' })).toBe('a%20b=c%26d');
+    // A bare server records the exact bytes our client sends, whatever the emulator would make of them.
+    const bodies: string[] = [];
+    const wire = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ stat: 'OK', response: { txid: 'tx-wire' } }));
+      });
+    });
+    await new Promise<void>((done) => wire.listen(0, '127.0.0.1', done));
+    try {
+      const baseUrl = `http://127.0.0.1:${(wire.address() as AddressInfo).port}`;
+      await client({ baseUrl }).auth({ username: 'demouser', factor: 'push', async: true, pushinfo: { 'a b': 'c&d' } });
+    } finally {
+      wire.close();
+    }
+    // Its % and = and & are encoded again as a parameter value.
+    expect(bodies[0]).toContain('pushinfo=a%2520b%3Dc%2526d');
   });
 
   it('also decodes pushinfo from a v5 JSON body', async () => {

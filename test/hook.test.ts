@@ -197,37 +197,47 @@ describe('hook decisions', () => {
     }
   });
 
-  it('answers CHECK_FAILED when Duo rejects our signature (live mode against the emulator, wrong skey)', async () => {
-    const duo = stack.emulator!;
-    const live = await startStack(
-      loadConfig({
-        env: {
-          HOOK_BEARER_TOKEN: TEST_BEARER,
-          DUO_OIDC_ISSUER: duo.issuer,
-          DUO_CLIENT_ID: duo.credentials.clientId,
-          DUO_CLIENT_SECRET: duo.credentials.clientSecret,
-          DUO_AUTH_HOST: duo.authApiUrl,
-          DUO_AUTH_IKEY: duo.credentials.ikey,
-          DUO_AUTH_SKEY: 'W'.repeat(40),
-          DUO_STEPUP_USERNAME: 'demouser',
-        },
-        cwd: EMPTY_DIR,
-        flags: { port: 0 },
-      }),
-    );
-    const logs: string[] = [];
-    live.events.on('log', (event) => logs.push(event.message));
-    try {
-      expect(live.mode).toBe('live');
-      const result = await postHook(live.hookUrl, { query: 'defence' });
-      expect(result.code).toBe('CHECK_FAILED');
-      expect(result.error_message).toMatch(/misconfigured/);
-      expect(logs.join('\n')).toMatch(/40103/);
-      expect(logs.join('\n')).not.toContain('W'.repeat(40));
-    } finally {
-      await live.close();
-    }
-  });
+  const wrongCredentials: Array<[string, 'DUO_AUTH_IKEY' | 'DUO_AUTH_SKEY', string, string]> = [
+    ['wrong skey', 'DUO_AUTH_SKEY', 'W'.repeat(40), '40103'],
+    ['wrong ikey', 'DUO_AUTH_IKEY', 'DIWRONGWRONGWRONG000', '40102'],
+  ];
+  for (const [name, variable, value, code] of wrongCredentials) {
+    it(`answers CHECK_FAILED when Duo rejects our credentials (live mode against the emulator, ${name} → ${code})`, async () => {
+      const duo = stack.emulator!;
+      const live = await startStack(
+        loadConfig({
+          env: {
+            HOOK_BEARER_TOKEN: TEST_BEARER,
+            DUO_OIDC_ISSUER: duo.issuer,
+            DUO_CLIENT_ID: duo.credentials.clientId,
+            DUO_CLIENT_SECRET: duo.credentials.clientSecret,
+            DUO_AUTH_HOST: duo.authApiUrl,
+            DUO_AUTH_IKEY: duo.credentials.ikey,
+            DUO_AUTH_SKEY: duo.credentials.skey,
+            DUO_STEPUP_USERNAME: 'demouser',
+            [variable]: value,
+          },
+          cwd: EMPTY_DIR,
+          flags: { port: 0 },
+        }),
+      );
+      const logs: string[] = [];
+      live.events.on('log', (event) => logs.push(event.message));
+      const pushesBefore = duo.phone.history.length;
+      try {
+        expect(live.mode).toBe('live');
+        const result = await postHook(live.hookUrl, { query: 'defence' });
+        expect(result.code).toBe('CHECK_FAILED');
+        expect(result.error_message).toMatch(/misconfigured.*duo-arcade doctor/);
+        expect(logs.join('\n')).toMatch(new RegExp(code));
+        expect(logs.join('\n')).not.toContain(duo.credentials.skey);
+        expect(logs.join('\n')).not.toContain('W'.repeat(40));
+        expect(duo.phone.history.length).toBe(pushesBefore);
+      } finally {
+        await live.close();
+      }
+    });
+  }
 
   it('answers CHECK_FAILED when Duo cannot be reached', async () => {
     const lonely = await startLocalStack();
