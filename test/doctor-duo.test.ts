@@ -82,6 +82,23 @@ describe('doctor names each Duo misconfiguration with its fix', () => {
     expect(run.row('duo-oidc-client')).toMatchObject({ status: 'error', detail: expect.stringMatching(/rejected the client credentials/) });
   });
 
+  it('a clock off by minutes, inside Duo’s window, is a warning', async () => {
+    tenant = await startTenant({ now: () => Date.now() + 120_000 });
+    const run = await runDoctor(['--live', '--json'], liveEnv(tenant));
+    expect(run.row('duo-auth-clock')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/1[12]\d s behind Duo's \(signatures fail beyond 300 s\)/),
+    });
+    expect(run.row('duo-auth-check').status).toBe('ok');
+  });
+
+  it('a push user in bypass is a warning: step-up would prove nothing', async () => {
+    tenant = await startTenant();
+    tenant.directory.addUser({ username: 'bypassuser', status: 'bypass' });
+    const run = await runDoctor(['--live', '--json'], liveEnv(tenant, { DUO_STEPUP_USERNAME: 'bypassuser' }));
+    expect(run.row('duo-auth-preauth')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/"bypassuser" is in bypass/) });
+  });
+
   it('an email as the push user is called out', async () => {
     tenant = await startTenant();
     const run = await runDoctor(['--live', '--json'], liveEnv(tenant, { DUO_STEPUP_USERNAME: 'demouser@example.com' }));
