@@ -1,3 +1,4 @@
+import anyAscii from 'any-ascii';
 import { remove as removeConfusables } from 'confusables';
 
 /**
@@ -65,6 +66,8 @@ const READS_AS: Record<string, string> = {
   '9': 'g',
 };
 
+const READS_AS_PATTERN = new RegExp(`[${Object.keys(READS_AS).join('').replace(/[\\\]^$|+-]/g, '\\$&')}]`, 'g');
+
 /** Case, accents, compatibility forms, look-alikes and invisible characters folded away; spacing kept. */
 export function foldText(text: string): string {
   const withCombiningLetters = text.replace(/[\u0363-\u036F]/g, (mark) => COMBINING_LETTERS[mark.charCodeAt(0) - COMBINING_BASE] ?? '');
@@ -75,15 +78,24 @@ export function foldText(text: string): string {
     .replace(/[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Cc}]+/gu, '')
     .normalize('NFKC');
   const fixed = [...decomposed].map((ch) => LOOKALIKE_FIXES[ch] ?? ch).join('');
-  return removeConfusables(fixed).toLowerCase();
+  // Letters with a hook, curl or stroke that no normalisation decomposes ("defenɕe", "defeꞑce") read as ASCII.
+  return anyAscii(removeConfusables(fixed)).toLowerCase();
+}
+
+/**
+ * The readings of one text: normally compatibility forms decide ("ſ" is an s, so "claſſified" reads right), but a
+ * letter chosen for its shape ("deſence") reads as what it looks like.
+ */
+function foldings(text: string): string[] {
+  const byShape = removeConfusables(text);
+  if (byShape === text) return [foldText(text)];
+  const forms = new Set([foldText(text), foldText(byShape)]);
+  return [...forms];
 }
 
 /** The folded text as words of one alphabet: look-alike classes collapsed, "ph" read as "f", anything else a gap. */
 function readingOf(folded: string, alphabet: RegExp): string[] {
-  const classed = [...folded]
-    .map((ch) => READS_AS[ch] ?? ch)
-    .join('')
-    .replace(/ph/g, 'f');
+  const classed = folded.replace(READS_AS_PATTERN, (ch) => READS_AS[ch]!).replace(/ph/g, 'f');
   return classed
     .split(alphabet)
     .map((word) => word.trim())
@@ -93,12 +105,11 @@ function readingOf(folded: string, alphabet: RegExp): string[] {
 /** Other ways the same words may be written: percent or HTML encoded, base64, rot13, backwards. */
 function decodings(text: string): string[] {
   const out = [text];
-  if (/%[0-9a-f]{2}/i.test(text)) {
-    try {
-      out.push(decodeURIComponent(text.replace(/\+/g, ' ')));
-    } catch {
-      out.push(text.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))));
-    }
+  // Percent-encoding applied more than once ("%2564efence") is peeled a layer at a time.
+  let encoded = text;
+  for (let layer = 0; layer < 3 && /%[0-9a-f]{2}/i.test(encoded); layer++) {
+    encoded = percentDecode(encoded);
+    out.push(encoded);
   }
   if (/&#?\w+;/.test(text)) out.push(decodeEntities(text));
   for (const token of text.match(/[A-Za-z0-9+/_-]{8,}={0,2}/g) ?? []) {
@@ -111,8 +122,31 @@ function decodings(text: string): string[] {
     ),
   );
   out.push([...text].reverse().join(''));
+  if (/[^\x00-\x7f]/.test(text)) out.push(turnedRightSideUp(text));
   out.push(dropInterleaved(text));
   return out;
+}
+
+function percentDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  }
+}
+
+/** Upside-down letters, as "flip text" generators write them ("ǝɔuǝɟǝp"): read backwards, each letter turned back. */
+const TURNED: Record<string, string> = {
+  ɐ: 'a', q: 'b', ɔ: 'c', p: 'd', ǝ: 'e', ɟ: 'f', ƃ: 'g', ɥ: 'h', ᴉ: 'i', ɾ: 'j', ʞ: 'k', ꞁ: 'l', ɯ: 'm', u: 'n',
+  d: 'p', b: 'q', ɹ: 'r', ʇ: 't', n: 'u', ʌ: 'v', ʍ: 'w', ʎ: 'y', '∀': 'a', Ɛ: 'e', Ⅎ: 'f', '⅁': 'g', ſ: 'j', '˥': 'l',
+  Ԁ: 'p', 'ꓤ': 'r', '⊥': 't', '∩': 'u', 'Λ': 'v', '⅄': 'y',
+};
+
+function turnedRightSideUp(text: string): string {
+  return [...text]
+    .reverse()
+    .map((ch) => TURNED[ch] ?? ch)
+    .join('');
 }
 
 function decodeEntities(text: string): string {
@@ -152,6 +186,8 @@ function editDistance(a: string, b: string): number {
  */
 function startsWithAlmost(word: string, stem: string): boolean {
   const m = stem.length;
+  // One edit leaves one of these pairs equal; checking them first keeps the work linear on crafted input.
+  if (word[0] !== stem[0] && word[1] !== stem[1] && word[0] !== stem[1] && word[1] !== stem[0]) return false;
   for (let length = m - 1; length <= m + 1; length++) {
     if (length > word.length) break;
     if (word[length - 1] === stem[m - 1] && editDistance(word.slice(0, length), stem) <= 1) return true;
@@ -192,17 +228,20 @@ export function termMatcher(terms: readonly string[]): TermMatcher {
   const stems = terms.map((term) => ({ term, stem: stemOf(term) })).filter((t) => t.stem.length > 0);
 
   const matchWords = (words: string[]): string | undefined => {
+    // All words run together, with where each starts: a term may begin at any word and run on across the next
+    // ones ("de fence", "d e f e n c e"), but never begin mid-word after a gap ("code fence").
+    const run = words.join('');
+    const starts: number[] = [];
+    for (let i = 0, at = 0; i < words.length; at += words[i]!.length, i++) starts.push(at);
     for (const { term, stem } of stems) {
       const fuzzy = stem.length >= FUZZY_MIN_STEM;
       for (let i = 0; i < words.length; i++) {
-        // Inside one word: "cyberdefence", "demilitarised"; misspelled only from its start.
-        if (words[i]!.includes(stem) || (fuzzy && startsWithAlmost(words[i]!, stem))) return term;
-        // Across words, but only from the start of one: "de fence" and "d e f e n c e", not "code fence".
-        let joined = words[i]!;
-        for (let j = i + 1; j < words.length && joined.length < stem.length + 2; j++) {
-          joined += words[j]!;
-          if (joined.startsWith(stem) || (fuzzy && startsWithAlmost(joined, stem))) return term;
-        }
+        // Inside one word: "cyberdefence", "demilitarised".
+        if (words[i]!.includes(stem)) return term;
+        const at = starts[i]!;
+        if (run.startsWith(stem, at)) return term;
+        // Misspelled only from a word's start: "clasified", "intelligance".
+        if (fuzzy && startsWithAlmost(run.slice(at, at + stem.length + 1), stem)) return term;
       }
     }
     return undefined;
@@ -212,8 +251,10 @@ export function termMatcher(terms: readonly string[]): TermMatcher {
     match(text) {
       const bounded = text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text;
       for (const form of decodings(bounded)) {
-        const term = matchWords(readingOf(foldText(form), alphabet));
-        if (term) return term;
+        for (const folded of foldings(form)) {
+          const term = matchWords(readingOf(folded, alphabet));
+          if (term) return term;
+        }
       }
       return undefined;
     },
@@ -224,7 +265,7 @@ export function inspectInputs(inputs: unknown, terms: readonly string[]): Sensit
   const matcher = termMatcher(terms);
   let nodes = 0;
   let incomplete: string | undefined;
-  // Values in reading order: a term split across values ("milit", "ary") is found in their join.
+  // Keys and values in reading order: a term split across them ("milit", "ary"; {"de": "fence"}) is found in their join.
   const values: string[] = [];
 
   const matchText = (text: string, path: string): SensitivityVerdict | undefined => {
@@ -250,6 +291,7 @@ export function inspectInputs(inputs: unknown, terms: readonly string[]): Sensit
     const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
     for (const [key, child] of entries) {
       const childPath = path ? `${path}.${key}` : key;
+      if (!Array.isArray(value)) values.push(key);
       // Keys are model-controlled too: a term hidden in a key counts.
       const hit = (Array.isArray(value) ? undefined : matchText(key, childPath)) ?? visit(child, childPath, depth + 1);
       if (hit) return hit;
