@@ -6,6 +6,7 @@ import { UsageError, UserError } from './errors.js';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ALL_SCOPES, TOOLS, findTool } from './tools.js';
+import { callerKey } from './hook/identity.js';
 
 export type Mode = 'local' | 'live';
 
@@ -362,7 +363,7 @@ function parseUserMap(raw: string, cwd: string, problems: string[]): Record<stri
     problems.push('DUO_USER_MAP must map caller ids to Duo usernames, e.g. {"alice@example.com":"alice"} or alice@example.com=alice.');
     return undefined;
   }
-  return Object.fromEntries(Object.entries(parsed.data).map(([caller, duoUser]) => [caller.toLowerCase(), duoUser]));
+  return Object.fromEntries(Object.entries(parsed.data).map(([caller, duoUser]) => [callerKey(caller), duoUser]));
 }
 
 /**

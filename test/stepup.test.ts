@@ -177,6 +177,14 @@ describe('every Duo outcome', () => {
     expect(emulator().phone.history.length).toBe(before);
   });
 
+  it('does not take a look-alike letter for a mapped caller (a Kelvin sign is not a k)', async () => {
+    const before = emulator().phone.history.length;
+    const result = await callHook(stack, { inputs: { query: 'classified' }, context: { user_id: 'loc\u212Aeduser@example.com' } });
+    expect(result.code).toBe('CHECK_FAILED');
+    expect(result.error_message).toMatch(/No Duo user is mapped for "loc\u212Aeduser@example.com"/);
+    expect(emulator().phone.history.length).toBe(before);
+  });
+
   it('finds the caller in the OAuth user_info when user_id is absent', async () => {
     emulator().phone.setPolicy('approve');
     const result = await callHook(stack, {
