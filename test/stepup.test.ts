@@ -239,7 +239,8 @@ describe('every Duo outcome', () => {
     const result = await sensitiveFor('demouser');
     emulator().faults.clear();
     expect(result.code).toBe('CHECK_FAILED');
-    expect(decisions.at(-1)!.outcome).toMatch(/duo-error|timeout/);
+    expect(result.error_message).toMatch(/Duo is rate limiting requests/);
+    expect(decisions.at(-1)!.outcome).toBe('duo-error');
   });
 
   for (const fault of ['server-error', 'bad-json'] as const) {

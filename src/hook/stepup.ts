@@ -116,7 +116,9 @@ export class DuoPushStepUp implements StepUp {
       }
       return timedOut(txid);
     } catch (error) {
-      if (deadline.aborted) return timedOut(txid);
+      // Backing off from a 429 can use up the deadline: the rate limit, not the clock, is then the reason.
+      const rateLimited = error instanceof DuoApiError && error.httpStatus === 429;
+      if (deadline.aborted && !rateLimited) return timedOut(txid);
       return { approved: false, txid, ...describeDuoFailure(error) };
     }
   }
