@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../src/cli.js';
 import { serve } from '../src/commands/serve.js';
-import { colourLevel } from '../src/ui/terminal.js';
+import { PassThrough } from 'node:stream';
+import chalk from 'chalk';
+import { colourLevel, startSpinner } from '../src/ui/terminal.js';
 import { VERSION } from '../src/version.js';
 import { EMPTY_DIR, TEST_BEARER, captureTerminal } from './support/stack.js';
 
@@ -147,6 +149,34 @@ describe('colour level', () => {
     expect(colourLevel({ FORCE_COLOR: '1' }, false)).toBe(1);
     expect(colourLevel({ FORCE_COLOR: '0' }, true)).toBe(0);
     expect(colourLevel({ NO_COLOR: '1', FORCE_COLOR: '3' }, false)).toBe(3);
+  });
+
+  it('keeps spinners plain when colour is off, though ora would colour them', async () => {
+    const spin = async (colour: 0 | 1) => {
+      const term = captureTerminal({}, colour);
+      const stream = Object.assign(new PassThrough(), {
+        isTTY: true,
+        columns: 80,
+        cursorTo: () => true,
+        clearLine: () => true,
+        moveCursor: () => true,
+      });
+      let written = '';
+      stream.on('data', (chunk: Buffer) => (written += chunk.toString()));
+      const spinner = startSpinner({ ...term, stderr: stream }, 'waiting');
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      spinner.stop();
+      return written;
+    };
+    const level = chalk.level;
+    chalk.level = 3; // what ora's own chalk would use in a colour terminal
+    try {
+      expect(await spin(1)).toMatch(ANSI);
+      expect(await spin(0)).toMatch(/waiting/);
+      expect(await spin(0)).not.toMatch(/\u001B\[3\dm/);
+    } finally {
+      chalk.level = level;
+    }
   });
 });
 

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import ora from 'ora';
 import { parseModeFlags, parsePublicUrl, type Config } from '../config.js';
 import { CHECKS } from '../doctor/checks/index.js';
 import { DEFAULT_ARCADE_REDIRECT_URI } from '../doctor/duo.js';
@@ -9,7 +8,7 @@ import { readDoctorSettings } from '../doctor/settings.js';
 import type { DoctorSettings } from '../doctor/types.js';
 import { UsageError, errorMessage } from '../errors.js';
 import { startStack, type Stack } from '../stack.js';
-import type { Terminal } from '../ui/terminal.js';
+import { startSpinner, type Terminal } from '../ui/terminal.js';
 
 export interface DoctorOptions {
   local?: boolean;
@@ -55,8 +54,7 @@ export async function doctor(term: Terminal, options: DoctorOptions): Promise<nu
   const token = options.token === '-' ? (await readAll(term.stdin)).trim() : options.token;
   if (options.token === '-' && !token) throw new UsageError('--token - read no token from stdin.');
   const settings = readDoctorSettings({ env: term.env, cwd: term.cwd, mode, publicUrl });
-  const spinner =
-    term.interactive && !options.json ? ora({ stream: term.stderr, text: 'Checking Duo, Arcade and the tunnel…' }).start() : undefined;
+  const spinner = term.interactive && !options.json ? startSpinner(term, 'Checking Duo, Arcade and the tunnel…') : undefined;
 
   let stack: Stack | undefined;
   let stackError: string | undefined;

@@ -3,7 +3,6 @@ import { select } from '@inquirer/prompts';
 import { Option, type Command } from 'commander';
 import type { PushAnswer, PushRequest } from '../emulator/index.js';
 import { UsageError } from '../errors.js';
-import ora from 'ora';
 import type { Config } from '../config.js';
 import type { HttpRequestEvent, HttpResponseEvent, StackEventMap } from '../events.js';
 import { startStack, type Stack } from '../stack.js';
@@ -11,7 +10,7 @@ import { NgrokFailure } from '../tunnel/ngrok-errors.js';
 import { openTunnel, planTunnel, type Tunnel, type TunnelPlan } from '../tunnel/tunnel.js';
 import { phoneCard } from '../ui/phone-card.js';
 import { readyBlock, requestLine, responseLine, toolCallLine, toolResultLine } from '../ui/ready.js';
-import type { Terminal } from '../ui/terminal.js';
+import { startSpinner, type Terminal } from '../ui/terminal.js';
 import { DEFAULT_AUDIT_LOG } from './audit.js';
 import { configFromOptions, watchSignals, type ModeOptions, type StopReason } from './shared.js';
 
@@ -208,8 +207,7 @@ async function startTunnel(
   const starting = new AbortController();
   void stopped.then(() => starting.abort(new Error('stopped')));
   const what = plan.kind === 'ngrok' ? `Starting ngrok for ${stack.url}${plan.domain ? ` on ${plan.domain}` : ''}…` : '';
-  const spinner =
-    plan.kind === 'ngrok' && term.interactive ? ora({ text: what, stream: term.stderr, discardStdin: false }).start() : undefined;
+  const spinner = plan.kind === 'ngrok' && term.interactive ? startSpinner(term, what) : undefined;
   if (plan.kind === 'ngrok' && !spinner) term.stderr.write(`${term.colour.dim(what)}\n`);
   try {
     return await openTunnel(plan, {

@@ -66,7 +66,12 @@ const READS_AS: Record<string, string> = {
   '9': 'g',
 };
 
-const READS_AS_PATTERN = new RegExp(`[${Object.keys(READS_AS).join('').replace(/[\\\]^$|+-]/g, '\\$&')}]`, 'g');
+const READS_AS_PATTERN = new RegExp(
+  `[${Object.keys(READS_AS)
+    .join('')
+    .replace(/[\\\]^$|+-]/g, '\\$&')}]`,
+  'g',
+);
 
 /** Case, accents, compatibility forms, look-alikes and invisible characters folded away; spacing kept. */
 export function foldText(text: string): string {
@@ -137,9 +142,40 @@ function percentDecode(text: string): string {
 
 /** Upside-down letters, as "flip text" generators write them ("ǝɔuǝɟǝp"): read backwards, each letter turned back. */
 const TURNED: Record<string, string> = {
-  ɐ: 'a', q: 'b', ɔ: 'c', p: 'd', ǝ: 'e', ɟ: 'f', ƃ: 'g', ɥ: 'h', ᴉ: 'i', ɾ: 'j', ʞ: 'k', ꞁ: 'l', ɯ: 'm', u: 'n',
-  d: 'p', b: 'q', ɹ: 'r', ʇ: 't', n: 'u', ʌ: 'v', ʍ: 'w', ʎ: 'y', '∀': 'a', Ɛ: 'e', Ⅎ: 'f', '⅁': 'g', ſ: 'j', '˥': 'l',
-  Ԁ: 'p', 'ꓤ': 'r', '⊥': 't', '∩': 'u', 'Λ': 'v', '⅄': 'y',
+  ɐ: 'a',
+  q: 'b',
+  ɔ: 'c',
+  p: 'd',
+  ǝ: 'e',
+  ɟ: 'f',
+  ƃ: 'g',
+  ɥ: 'h',
+  ᴉ: 'i',
+  ɾ: 'j',
+  ʞ: 'k',
+  ꞁ: 'l',
+  ɯ: 'm',
+  u: 'n',
+  d: 'p',
+  b: 'q',
+  ɹ: 'r',
+  ʇ: 't',
+  n: 'u',
+  ʌ: 'v',
+  ʍ: 'w',
+  ʎ: 'y',
+  '∀': 'a',
+  Ɛ: 'e',
+  Ⅎ: 'f',
+  '⅁': 'g',
+  ſ: 'j',
+  '˥': 'l',
+  Ԁ: 'p',
+  ꓤ: 'r',
+  '⊥': 't',
+  '∩': 'u',
+  Λ: 'v',
+  '⅄': 'y',
 };
 
 function turnedRightSideUp(text: string): string {

@@ -1,9 +1,9 @@
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import type { HookDecisionEvent } from '../events.js';
 import type { ToolOutcome } from '../agent.js';
 import type { Scenario, Step } from '../scenarios/schema.js';
 import { phoneCard } from './phone-card.js';
-import type { Terminal } from './terminal.js';
+import { startSpinner, type Terminal } from './terminal.js';
 
 const LABEL_WIDTH = 7;
 
@@ -127,7 +127,7 @@ export class Narrator {
   startWaiting(text: string): void {
     if (!this.term.interactive) return;
     // No `indent` option: ora leaves the cursor at that column when it stops, which shifts the next line.
-    this.spinner = ora({ text, prefixText: '  ', stream: this.term.stderr, discardStdin: false }).start();
+    this.spinner = startSpinner(this.term, text, '  ');
   }
 
   stopWaiting(): void {

@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import ora, { type Ora } from 'ora';
 
 /** Where a command writes, and how: injectable so tests run commands in-process with captured output. */
 export interface Terminal {
@@ -43,4 +44,9 @@ export function processTerminal(): Terminal {
 
 export function writeLine(stream: NodeJS.WritableStream, text = ''): void {
   stream.write(`${text}\n`);
+}
+
+/** A spinner on stderr that keeps to our colour decision (ora colours its frames whatever NO_COLOR says). */
+export function startSpinner(term: Terminal, text: string, prefixText?: string): Ora {
+  return ora({ text, prefixText, stream: term.stderr, discardStdin: false, color: term.colour.level > 0 ? 'cyan' : false }).start();
 }
