@@ -55,8 +55,8 @@ describe('demo', () => {
   });
 
   it('uses no colour when the terminal has none, and colour when asked', async () => {
-    expect((await run(['scenario', 'list', '--yes'])).err).not.toMatch(ANSI);
-    expect((await run(['scenario', 'list', '--yes'], {}, 1)).err).toMatch(ANSI);
+    expect((await run(['scenario', 'run', 'list', '--yes'])).err).not.toMatch(ANSI);
+    expect((await run(['scenario', 'run', 'list', '--yes'], {}, 1)).err).toMatch(ANSI);
   });
 });
 

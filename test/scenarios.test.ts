@@ -26,7 +26,7 @@ describe('built-in scenarios', () => {
 
   for (const name of ['list', 'defence', 'revoke']) {
     it(`plays "${name}" non-interactively with every expectation met`, async () => {
-      const { code, out, err } = await run(['scenario', name, '--yes', '--json']);
+      const { code, out, err } = await run(['scenario', 'run', name, '--yes', '--json']);
       expect(err).not.toMatch(/^\s*✗ /m);
       expect(code).toBe(0);
       const report = JSON.parse(out) as { ok: boolean; scenarios: Array<{ name: string; steps: Array<{ passed: boolean }> }> };
@@ -60,8 +60,8 @@ describe('built-in scenarios', () => {
     expect(err).toMatch(/the push was approved instead of denied/);
   });
 
-  it('lists the scenarios on stdout with no name, --list or ls', async () => {
-    for (const args of [['scenario'], ['scenario', '--list'], ['scenario', 'ls']]) {
+  it('lists the scenarios on stdout with list, no name, --list or ls', async () => {
+    for (const args of [['scenario', 'list'], ['scenario'], ['scenario', '--list'], ['scenario', 'ls']]) {
       const { code, out } = await run(args);
       expect(code).toBe(0);
       expect(
@@ -152,8 +152,16 @@ describe('scenario files are validated on load', () => {
     expect(missing.err).toContain('Scenario file not found');
   });
 
-  it('refuses a name together with --list (exit 2)', async () => {
+  it('refuses a name together with --list, run without a name, and a second name (exit 2)', async () => {
     expect((await run(['scenario', '--list', 'defence'])).code).toBe(2);
+    expect((await run(['scenario', 'run'])).code).toBe(2);
+    expect((await run(['scenario', 'defence', 'revoke'])).code).toBe(2);
+  });
+
+  it('plays a built-in scenario by its name alone, as short for run', async () => {
+    const { code, out } = await run(['scenario', 'defence', '--yes', '--json']);
+    expect(code).toBe(0);
+    expect((JSON.parse(out) as { scenarios: Array<{ name: string }> }).scenarios[0]!.name).toBe('defence');
   });
 
   it('accepts JSON files', async () => {

@@ -10,23 +10,41 @@ export function registerScenario(program: Command, term: Terminal, setExit: (cod
   addPlayOptions(
     program
       .command('scenario')
-      .argument('[name|path]', 'a built-in scenario (list, defence, revoke) or a path to a .yaml/.json file; omit it to list them')
+      .argument('[name|path]', 'a built-in scenario (list, defence, revoke) or a .yaml/.json file; "list" (or none) lists them')
+      .argument('[scenario]', 'after "run": the scenario to play ("scenario run list" plays the list flow)')
       .option('-l, --list', 'list the scenarios instead of playing one')
-      .description('play one scenario; with no name (or --list), list them'),
-  ).action(async (name: string | undefined, options: PlayFlags & { list?: boolean }) => setExit(await scenario(term, name, options)));
+      .description('play one scenario (`scenario defence`, `scenario run list`); `scenario list` lists them'),
+  ).action(async (name: string | undefined, runName: string | undefined, options: PlayFlags & { list?: boolean }) =>
+    setExit(await scenario(term, name, options, runName)),
+  );
 }
 
 /**
- * `scenario list` plays the "list" flow: the flow names come first. Listing is `scenario`, `scenario --list`
- * or `scenario ls`.
+ * `scenario list` lists, as the words say; the "list" flow, whose name it shadows, plays with `scenario run list`.
+ * `scenario <name>` is short for `scenario run <name>`.
  */
-export async function scenario(term: Terminal, name: string | undefined, options: PlayFlags & { list?: boolean }): Promise<number> {
+export async function scenario(
+  term: Terminal,
+  name: string | undefined,
+  options: PlayFlags & { list?: boolean },
+  runName?: string,
+): Promise<number> {
+  if (name === 'run') {
+    if (runName === undefined)
+      throw new UsageError('`scenario run` needs the scenario to play.', 'Run `duo-arcade scenario list` to see them.');
+    name = runName;
+  } else if (runName !== undefined) {
+    throw new UsageError(`Unexpected argument "${runName}".`, 'Play one scenario at a time: `duo-arcade scenario <name|path>`.');
+  } else if (name === 'list' || name === 'ls') {
+    name = undefined;
+    options = { ...options, list: true };
+  }
   if (options.list && name !== undefined)
     throw new UsageError(
       `--list lists the scenarios; it does not take a name ("${name}").`,
       `Run \`duo-arcade scenario ${name}\` to play it.`,
     );
-  if (options.list || name === undefined || name === 'ls') return listScenarios(term, options.json ?? false);
+  if (options.list || name === undefined) return listScenarios(term, options.json ?? false);
   const answer = phoneOverride(options);
   const chosen = resolveScenario(name, term.cwd);
   const config = scenarioConfig(term, options);
@@ -53,5 +71,6 @@ function listScenarios(term: Terminal, json: boolean): number {
   }
   const width = Math.max(...scenarios.map((s) => s.name.length));
   for (const s of scenarios) term.stdout.write(`${s.name.padEnd(width)}  ${s.title} (${s.steps.length} steps)\n`);
+  term.stderr.write(term.colour.dim('Play one with `duo-arcade scenario run <name>` (or `duo-arcade scenario <name>`, except list).\n'));
   return 0;
 }
