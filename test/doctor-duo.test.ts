@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loginWithPkce } from '../src/duo/oidc-client.js';
 import type { DuoEmulator, EmulatorMisconfig } from '../src/emulator/index.js';
@@ -148,5 +150,53 @@ describe('the emulator with Auth API user access disabled', () => {
     const { txid } = await client.auth({ username: 'demouser', factor: 'push', async: true });
     expect(await client.authStatus(txid)).toMatchObject({ result: 'deny', status_msg: expect.stringMatching(/does not have access/) });
     expect(tenant.phone.history).toHaveLength(0);
+  });
+});
+
+describe('doctor finds a wrong DUO_OIDC_ISSUER', () => {
+  let server: Server | undefined;
+  afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+  /** An issuer host that answers discovery and /authorize as given, and 404 to everything else. */
+  async function issuerHost(answers: Record<string, (base: string) => [number, unknown]>): Promise<string> {
+    server = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/oauth2\/APP/, '');
+      const [status, body] = answers[path]?.(base) ?? [404, { error: 'not_found' }];
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/oauth2/APP`;
+    return base;
+  }
+
+  it('an application id that does not exist: no discovery, nothing at /authorize → error, not a pass', async () => {
+    tenant = await startTenant();
+    const run = await runDoctor(['--live', '--json'], liveEnv(tenant, { DUO_OIDC_ISSUER: `${tenant.issuer}WRONG` }));
+    expect(run.row('duo-oidc-discovery')).toMatchObject({ status: 'error', detail: expect.stringMatching(/nothing answers/) });
+    expect(run.row('duo-oidc-discovery').fix).toMatch(/copy "Issuer"/);
+    expect(run.row('duo-oidc-client').fix ?? '').not.toMatch(/DUO_INTROSPECTION_URL/);
+  });
+
+  it('a discovery document naming another issuer → error with the issuer to use', async () => {
+    const issuer = await issuerHost({
+      '/.well-known/openid-configuration': () => [200, { issuer: 'https://sso-other.sso.duosecurity.com/oauth2/X' }],
+    });
+    const run = await runDoctor(['--live', '--json'], { DUO_OIDC_ISSUER: issuer });
+    expect(run.row('duo-oidc-discovery')).toMatchObject({
+      status: 'error',
+      detail: expect.stringMatching(/names the issuer https:\/\/sso-other/),
+    });
+    expect(run.row('duo-oidc-discovery').fix).toContain('DUO_OIDC_ISSUER=https://sso-other.sso.duosecurity.com/oauth2/X');
+  });
+
+  it('no discovery document but an authorize endpoint that answers → a warning', async () => {
+    const issuer = await issuerHost({ '/authorize': () => [400, { error: 'invalid_request' }] });
+    const run = await runDoctor(['--live', '--json'], { DUO_OIDC_ISSUER: issuer });
+    expect(run.row('duo-oidc-discovery')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/derives from the issuer/) });
+  });
+
+  it('an issuer nobody answers at → cannot reach', async () => {
+    const run = await runDoctor(['--live', '--json'], { DUO_OIDC_ISSUER: 'http://127.0.0.1:9/oauth2/APP' });
+    expect(run.row('duo-oidc-discovery')).toMatchObject({ status: 'error', detail: expect.stringMatching(/cannot reach the issuer/) });
   });
 });

@@ -16,7 +16,12 @@ export const oidcClient: Check = {
     try {
       const result = await introspectToken({ introspectionUrl: url, clientId, clientSecret, token: 'duo-arcade-doctor-probe' });
       if (result.active)
-        return warn('a made-up token was reported active', "Check DUO_INTROSPECTION_URL: it should be Duo's token_introspection endpoint.");
+        return warn(
+          'a made-up token was reported active',
+          introspectionUrl
+            ? "Check DUO_INTROSPECTION_URL: it should be Duo's token_introspection endpoint."
+            : "Check DUO_OIDC_ISSUER: the endpoint it leads to is not Duo's token_introspection.",
+        );
       return ok(`DUO_CLIENT_ID ${clientId} and its secret are accepted (a dummy token introspects as inactive)`);
     } catch (cause) {
       if (cause instanceof OidcError && (cause.httpStatus === 401 || cause.error === 'invalid_client')) {
@@ -27,7 +32,9 @@ export const oidcClient: Check = {
       }
       return error(
         `introspection at ${url} failed: ${errorMessage(cause)}`,
-        'Check DUO_INTROSPECTION_URL (or unset it to use the discovered endpoint).',
+        introspectionUrl
+          ? 'Check DUO_INTROSPECTION_URL (or unset it to use the discovered endpoint).'
+          : 'Check DUO_OIDC_ISSUER: the introspection endpoint comes from it (copy "Issuer" from the Duo application\'s page).',
       );
     }
   },

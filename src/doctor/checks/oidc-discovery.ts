@@ -1,7 +1,7 @@
 import { OidcError } from '../../duo/oidc-client.js';
 import { errorMessage } from '../../errors.js';
 import { discovery } from '../duo.js';
-import { error, ok, skip, type Check } from '../types.js';
+import { error, ok, skip, warn, type Check } from '../types.js';
 
 export const oidcDiscovery: Check = {
   id: 'duo-oidc-discovery',
@@ -19,10 +19,22 @@ export const oidcDiscovery: Check = {
           `Set DUO_OIDC_ISSUER=${endpoints.issuer} (copy "Issuer" from the Duo application's page).`,
         );
       }
-      return ok(
-        endpoints.discovered
-          ? `${issuer}/.well-known/openid-configuration answers and names this issuer`
-          : `no discovery document (404): using the endpoints Duo derives from the issuer`,
+      if (endpoints.discovered) return ok(`${issuer}/.well-known/openid-configuration answers and names this issuer`);
+      // No discovery document is not proof of a wrong issuer, but nothing at the authorize path as well is.
+      const authorize = await ctx.memo(`authorize exists ${endpoints.authorization_endpoint}`, (signal) =>
+        fetch(endpoints.authorization_endpoint, { redirect: 'manual', signal }).then(async (response) => {
+          await response.body?.cancel();
+          return response.status;
+        }),
+      );
+      if (authorize === 404)
+        return error(
+          `nothing answers at ${issuer}: no discovery document, and ${endpoints.authorization_endpoint} is 404`,
+          'DUO_OIDC_ISSUER does not point at a Duo OIDC application: copy "Issuer" from the application\'s page in the Duo Admin Panel.',
+        );
+      return warn(
+        `no discovery document (404): using the endpoints Duo derives from the issuer (${endpoints.authorization_endpoint} answers)`,
+        'Nothing to do if the rows below pass; otherwise check DUO_OIDC_ISSUER against "Issuer" on the Duo application\'s page.',
       );
     } catch (cause) {
       const unreachable = cause instanceof OidcError && cause.httpStatus === 0;
