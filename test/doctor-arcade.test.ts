@@ -77,6 +77,20 @@ describe('doctor against Arcade', () => {
       /Enable PKCE with code challenge method S256/,
     ],
     [
+      'PKCE with the plain method',
+      (r) => (r.provider!.oauth2.pkce = { enabled: true, code_challenge_method: 'plain' }),
+      'arcade-provider',
+      /PKCE uses plain, not S256/,
+      /Enable PKCE with code challenge method S256/,
+    ],
+    [
+      'PKCE on without a method',
+      (r) => (r.provider!.oauth2.pkce = { enabled: true }),
+      'arcade-provider',
+      /no code challenge method is stored/,
+      /Enable PKCE with code challenge method S256/,
+    ],
+    [
       'no client secret',
       (r) => (r.provider!.oauth2.client_secret = { exists: false }),
       'arcade-provider',

@@ -32,11 +32,13 @@ export const arcadeProviderCheck: Check = {
     const fixes: string[] = [];
     const pkceOn = dig(provider, 'oauth2.pkce.enabled') === true;
     const method = text(dig(provider, 'oauth2.pkce.code_challenge_method'));
-    if (!pkceOn || (method !== undefined && method !== 'S256')) {
+    if (!pkceOn || method !== 'S256') {
       problems.push(
-        pkceOn
-          ? `PKCE uses ${method}, not S256`
-          : "PKCE is off: Duo answers \"Must specify both 'code_challenge' and 'code_challenge_method'\"",
+        !pkceOn
+          ? "PKCE is off: Duo answers \"Must specify both 'code_challenge' and 'code_challenge_method'\""
+          : method
+            ? `PKCE uses ${method}, not S256: Duo accepts only S256`
+            : 'PKCE is on but no code challenge method is stored: Duo accepts only S256',
       );
       fixes.push('Enable PKCE with code challenge method S256 on the provider (Arcade dashboard → Auth → the provider → Advanced).');
     }
