@@ -50,6 +50,17 @@ describe('doctor against Arcade', () => {
     );
   });
 
+  it('with several servers and no public URL to tell ours by, warns instead of calling ours missing', async () => {
+    arcade.records = cleanRecords({ issuer: tenant.issuer, publicUrl: server.url });
+    arcade.records.workers.push({ id: 'other', enabled: true, type: 'http', http: { uri: 'https://other.example.com' } });
+    const run = await runDoctor(['--live', '--json'], liveEnv(tenant, { ARCADE_API_KEY: ARCADE_KEY, ARCADE_BASE_URL: arcade.url }));
+    expect(run.row('arcade-worker')).toMatchObject({ status: 'warn', fix: expect.stringMatching(/--public-url/) });
+    const named = await doctorWith((r) =>
+      r.workers.push({ id: 'other', enabled: true, type: 'http', http: { uri: 'https://other.example.com' } }),
+    );
+    expect(named.row('arcade-worker').status).toBe('ok');
+  });
+
   it('skips every Arcade check with the reason when ARCADE_API_KEY is not set', async () => {
     const run = await runDoctor(['--live', '--json'], liveEnv(tenant));
     expect(run.row('arcade-key')).toMatchObject({ status: 'skip', detail: expect.stringMatching(/ARCADE_API_KEY is not set/) });

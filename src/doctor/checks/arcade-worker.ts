@@ -2,7 +2,7 @@ import { toolDefinitions } from '../../worker/definitions.js';
 import { arcadeGet, describeStatus } from '../arcade.js';
 import { dig, items, record, text } from '../http.js';
 import { currentPublicUrl } from '../public-url.js';
-import { error, ok, type Check } from '../types.js';
+import { error, ok, warn, type Check } from '../types.js';
 
 const trim = (url: string) => url.replace(/\/+$/, '');
 
@@ -23,12 +23,14 @@ export const arcadeWorker: Check = {
     const worker =
       (current && workers.find((w) => w.uri && trim(w.uri) === current.url)) ?? (workers.length === 1 ? workers[0] : undefined);
     if (!worker) {
-      return error(
-        workers.length === 0
-          ? 'no server is registered in Arcade'
-          : `none of the ${workers.length} servers points at ${current?.url ?? 'a known public URL'}`,
-        register,
-      );
+      if (workers.length === 0) return error('no server is registered in Arcade', register);
+      // Several servers and no public URL to tell ours by: we cannot say ours is missing.
+      if (!current)
+        return warn(
+          `${workers.length} servers are registered and none can be told apart as ours without the public URL`,
+          'Pass --public-url (or set PUBLIC_URL), or run doctor while `duo-arcade serve` holds its tunnel, to check ours.',
+        );
+      return error(`none of the ${workers.length} servers points at ${current.url}`, register);
     }
     const problems: string[] = [];
     const fixes: string[] = [];
