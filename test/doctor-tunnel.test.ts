@@ -107,6 +107,12 @@ describe('doctor: other agents and the public URL', () => {
       forward = 'http://127.0.0.1:8000';
       const ours = await runDoctor(['--live', '--json', '--ngrok-api', agent.url], tunnelEnv('ready', { NGROK_AUTHTOKEN: NGROK_TOKEN }));
       expect(ours.row('tunnel-agent')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/already forwards port 8000/) });
+      // An agent whose API moved up a port (4040 was taken) is still found among the addresses tried.
+      const moved = await runDoctor(
+        ['--live', '--json', '--ngrok-api', `http://127.0.0.1:9,${agent.url}`],
+        tunnelEnv('ready', { NGROK_AUTHTOKEN: NGROK_TOKEN }),
+      );
+      expect(moved.row('tunnel-agent')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/already forwards port 8000/) });
     } finally {
       await agent.close();
     }

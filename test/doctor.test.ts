@@ -158,7 +158,7 @@ describe('exit codes and usage', () => {
 
 describe('the runner', () => {
   const settings = readDoctorSettings({ env: {}, cwd: EMPTY_DIR, mode: 'local' });
-  const base = { settings, ngrokApiUrl: 'http://127.0.0.1:9' };
+  const base = { settings, ngrokApiUrls: ['http://127.0.0.1:9'] };
   it('turns a throw into an error row and a hang into a timeout row; the others still run', async () => {
     const checks: Check[] = [
       { id: 'a', title: 'Throws', group: 'config', run: async () => Promise.reject(new Error('boom')) },

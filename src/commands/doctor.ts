@@ -4,6 +4,7 @@ import { CHECKS } from '../doctor/checks/index.js';
 import { DEFAULT_ARCADE_REDIRECT_URI } from '../doctor/duo.js';
 import { jsonReport, renderReport } from '../doctor/report.js';
 import { runChecks, summarise } from '../doctor/run.js';
+import { DEFAULT_NGROK_APIS } from '../doctor/public-url.js';
 import { readDoctorSettings } from '../doctor/settings.js';
 import type { DoctorSettings } from '../doctor/types.js';
 import { UsageError, errorMessage } from '../errors.js';
@@ -32,7 +33,10 @@ export function registerDoctor(program: Command, term: Terminal, setExit: (code:
     .option('--token <token>', 'a Duo access token to introspect: which tools it can run, which scopes it lacks ("-" reads it from stdin)')
     .option('--public-url <url>', 'the public base URL Arcade calls (default: PUBLIC_URL, else the running ngrok agent)')
     .option('--timeout <seconds>', 'limit for each network check', '5')
-    .option('--ngrok-api <url>', 'where a running ngrok agent serves its API', 'http://127.0.0.1:4040')
+    .option(
+      '--ngrok-api <url>',
+      'where a running ngrok agent serves its API (comma-separated to try several; default 127.0.0.1:4040 to 4045)',
+    )
     .action(async (options: DoctorOptions) => setExit(await doctor(term, options)));
 }
 
@@ -88,7 +92,7 @@ export async function doctor(term: Terminal, options: DoctorOptions): Promise<nu
         ...(token ? { token } : {}),
         ...(stack ? { stack, hookBearer: settings.config?.hookBearerToken } : {}),
         ...(stackError ? { stackError } : {}),
-        ngrokApiUrl: (options.ngrokApi ?? 'http://127.0.0.1:4040').replace(/\/+$/, ''),
+        ngrokApiUrls: options.ngrokApi ? options.ngrokApi.split(',').map((url) => url.trim().replace(/\/+$/, '')) : DEFAULT_NGROK_APIS,
       },
       { networkTimeoutMs: seconds * 1000, secrets },
     );

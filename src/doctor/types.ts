@@ -63,7 +63,8 @@ export interface DoctorContext {
   /** The bearer that server's hook expects. */
   hookBearer?: string;
   /** The ngrok agent API doctor looks for a running agent at. */
-  ngrokApiUrl: string;
+  /** Where to look for a running ngrok agent's API. */
+  ngrokApiUrls: string[];
   /** Another check's result (only those listed in `needs` or `after` are sure to be there). */
   result(id: string): CheckResult | undefined;
   /**
