@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DuoApiError, DuoAuthClient, encodePushinfo } from '../src/duo/auth-api-client.js';
 import { rfc2822Date, signRequest } from '../src/duo/signing.js';
 import { startDuoEmulator, type DuoEmulator, type PushRequest } from '../src/emulator/index.js';
+import { startLocalStack } from './support/stack.js';
 
 let emu: DuoEmulator;
 
@@ -267,6 +268,26 @@ describe('asynchronous push and auth_status', () => {
     expect(status.result).toBe('allow');
   });
 
+  it('long-polls: a second auth_status waits for the answer instead of repeating "pushed"', async () => {
+    // Its own emulator: a push here lives long enough that only the answer can end the wait.
+    const patient = await startDuoEmulator({ pushLifetimeMs: 20_000 });
+    try {
+      let release: () => void = () => undefined;
+      patient.phone.setPolicy(() => new Promise((resolve) => (release = () => resolve('approve'))));
+      const c = new DuoAuthClient({ baseUrl: patient.authApiUrl, ikey: patient.credentials.ikey, skey: patient.credentials.skey });
+      const { txid } = await c.auth({ username: 'demouser', factor: 'push', async: true });
+      await expect(c.authStatus(txid)).resolves.toMatchObject({ result: 'waiting', status: 'pushed' });
+      let answered = false;
+      const second = c.authStatus(txid).finally(() => (answered = true));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(answered).toBe(false);
+      release();
+      await expect(second).resolves.toMatchObject({ result: 'allow', status: 'allow' });
+    } finally {
+      await patient.close();
+    }
+  });
+
   it('deny', async () => {
     emu.phone.setPolicy('deny');
     const c = client();
@@ -430,5 +451,21 @@ describe('client failures', () => {
     );
     await local.close();
     expect(['timeout', 'error']).toContain(await pending);
+  });
+});
+
+describe('local mode with Auth API keys of your own', () => {
+  it('makes the embedded emulator accept the DUO_AUTH_IKEY / DUO_AUTH_SKEY given, and no other secret key', async () => {
+    const ikey = 'DIOWNKEYS00000000001';
+    const skey = 'own-secret-key-0123456789abcdefghijklmnop';
+    const stack = await startLocalStack({ DUO_AUTH_IKEY: ikey, DUO_AUTH_SKEY: skey });
+    try {
+      const baseUrl = stack.emulator!.authApiUrl;
+      await expect(new DuoAuthClient({ baseUrl, ikey, skey }).check()).resolves.toMatchObject({ time: expect.any(Number) });
+      await expect(new DuoAuthClient({ baseUrl, ikey, skey, signatureVersion: 5 }).check()).resolves.toBeDefined();
+      await expectDuoError(new DuoAuthClient({ baseUrl, ikey, skey: `${skey}x` }).check(), 401, 40103);
+    } finally {
+      await stack.close();
+    }
   });
 });
