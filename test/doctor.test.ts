@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
@@ -216,6 +218,33 @@ describe('duo-arcade emulator', () => {
     expect(term.err()).toMatch(/fault not-enrolled/);
     stop.abort();
     expect(await running).toBe(0);
+  });
+
+  it('--env-file writes its generated settings for doctor (mode 600), refuses to overwrite, and removes the file on exit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duo-arcade-emu-'));
+    const term = { ...captureTerminal(), cwd: dir };
+    const stop = new AbortController();
+    const running = runEmulator(term, { json: true, envFile: '.env' }, stop.signal);
+    while (!term.out().includes('\n')) await new Promise((r) => setTimeout(r, 20));
+    const envPath = join(dir, '.env');
+    expect(statSync(envPath).mode & 0o777).toBe(0o600);
+    expect(readFileSync(envPath, 'utf8')).toMatch(/^DUO_AUTH_SKEY=.{20,}$/m);
+    expect(term.err()).not.toContain(readFileSync(envPath, 'utf8').match(/^DUO_AUTH_SKEY=(.*)$/m)![1]);
+
+    const doctor = { ...captureTerminal(), cwd: dir };
+    await main(['node', 'duo-arcade', 'doctor', '--live', '--json', '--ngrok-api', 'http://127.0.0.1:9'], doctor);
+    const rows = (JSON.parse(doctor.out()) as { checks: Array<{ id: string; status: string }> }).checks;
+    for (const id of ['duo-auth-check', 'duo-oidc-client', 'duo-auth-preauth'])
+      expect(rows.find((r) => r.id === id)?.status, id).toBe('ok');
+
+    const again = { ...captureTerminal(), cwd: dir };
+    expect(await main(['node', 'duo-arcade', 'emulator', '--env-file', '.env'], again)).toBe(1);
+    expect(again.err()).toMatch(/already exists/);
+    expect(existsSync(envPath)).toBe(true);
+
+    stop.abort();
+    expect(await running).toBe(0);
+    expect(existsSync(envPath)).toBe(false);
   });
 
   it('refuses an unknown fault with exit 2', async () => {

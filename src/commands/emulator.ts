@@ -1,3 +1,5 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readEnv } from '../config.js';
 import { DEFAULT_ARCADE_REDIRECT_URI } from '../doctor/duo.js';
@@ -6,9 +8,10 @@ import {
   MISCONFIG_DESCRIPTIONS,
   isEmulatorMisconfig,
   startDuoEmulator,
+  type DuoEmulator,
   type EmulatorMisconfig,
 } from '../emulator/index.js';
-import { UsageError, UserError } from '../errors.js';
+import { UsageError, UserError, errorMessage } from '../errors.js';
 import type { Terminal } from '../ui/terminal.js';
 import { watchSignals } from './shared.js';
 
@@ -16,6 +19,7 @@ export interface EmulatorCommandOptions {
   fault?: string[];
   port?: string;
   json?: boolean;
+  envFile?: string;
 }
 
 export function registerEmulator(program: Command, term: Terminal, setExit: (code: number) => void): void {
@@ -29,6 +33,10 @@ export function registerEmulator(program: Command, term: Terminal, setExit: (cod
     )
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', '0')
     .option('--json', 'print one ready line {"authApiUrl","issuer"} on stdout')
+    .option(
+      '--env-file <path>',
+      'write the settings that point at this emulator, secrets included, to a new file (mode 600; removed on exit)',
+    )
     .action(async (options: EmulatorCommandOptions) => setExit(await runEmulator(term, options)));
 }
 
@@ -63,7 +71,13 @@ export async function runEmulator(term: Terminal, options: EmulatorCommandOption
       throw new UserError(`Port ${port} is already in use.`, 'Pick another with --port, or --port 0 for a free one.');
     throw error;
   });
+  let envFile: string | undefined;
   try {
+    if (options.envFile) {
+      const path = resolve(term.cwd, options.envFile);
+      writeEmulatorEnv(path, emulator);
+      envFile = path; // only now ours to remove
+    }
     if (options.json) term.stdout.write(`${JSON.stringify({ authApiUrl: emulator.authApiUrl, issuer: emulator.issuer })}\n`);
     const c = term.colour;
     const err = (text = '') => term.stderr.write(`${text}\n`);
@@ -73,10 +87,11 @@ export async function runEmulator(term: Terminal, options: EmulatorCommandOption
     err(`  ${c.dim('DUO_AUTH_IKEY'.padEnd(17))} ${emulator.credentials.ikey}${ikey ? '' : ' (generated)'}`);
     err(`  ${c.dim('DUO_CLIENT_ID'.padEnd(17))} ${emulator.credentials.clientId}${clientId ? '' : ' (generated)'}`);
     err(`  ${c.dim('push user'.padEnd(17))} demouser (Duo Mobile enrolled; pushes are approved)`);
-    if (!skey || !clientSecret) {
+    if (envFile) err(`  ${c.dim('settings'.padEnd(17))} written to ${envFile}, secret keys included (removed when the emulator stops)`);
+    else if (!skey || !clientSecret) {
       err(
         c.dim(
-          '  Secret keys were generated and are never shown: set DUO_AUTH_IKEY, DUO_AUTH_SKEY, DUO_CLIENT_ID and DUO_CLIENT_SECRET to choose them.',
+          '  Secret keys were generated and are never shown: set DUO_AUTH_IKEY, DUO_AUTH_SKEY, DUO_CLIENT_ID and DUO_CLIENT_SECRET to choose them, or pass --env-file .env to have them written for doctor and serve --live.',
         ),
       );
     }
@@ -85,6 +100,36 @@ export async function runEmulator(term: Terminal, options: EmulatorCommandOption
     return 0;
   } finally {
     signals.dispose();
+    if (envFile) rmSync(envFile, { force: true });
     await emulator.close();
+  }
+}
+
+/**
+ * The settings `doctor` and `serve --live` need to use this emulator as their tenant. A file of its own, never an
+ * existing one overwritten: the secrets are this emulator's, valid only while it runs.
+ */
+function writeEmulatorEnv(path: string, emulator: DuoEmulator): void {
+  const { ikey, skey, clientId, clientSecret } = emulator.credentials;
+  const lines = [
+    '# Written by `duo-arcade emulator`: points duo-arcade at the local Duo emulator. Removed when it stops.',
+    `DUO_AUTH_HOST=${emulator.authApiUrl}`,
+    `DUO_AUTH_IKEY=${ikey}`,
+    `DUO_AUTH_SKEY=${skey}`,
+    `DUO_OIDC_ISSUER=${emulator.issuer}`,
+    `DUO_CLIENT_ID=${clientId}`,
+    `DUO_CLIENT_SECRET=${clientSecret}`,
+    'DUO_STEPUP_USERNAME=demouser',
+  ];
+  try {
+    writeFileSync(path, `${lines.join('\n')}\n`, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(
+      code === 'EEXIST'
+        ? `${path} already exists; the emulator writes only a file of its own.`
+        : `Cannot write ${path}: ${code ?? errorMessage(error)}.`,
+      code === 'EEXIST' ? 'Pass another --env-file path, or move that file away.' : 'Pass a path in a folder you can write to.',
+    );
   }
 }
