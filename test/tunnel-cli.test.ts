@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,6 +20,15 @@ interface Ready {
   url: string;
   hookUrl: string;
   publicUrl?: string;
+}
+
+/** A port nothing listens on now: the demo binds it next. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 async function untilText(term: CapturedTerminal, pattern: RegExp): Promise<void> {
@@ -111,6 +121,26 @@ describe('demo --tunnel', () => {
     expect(term.err()).toMatch(/public +https:\/\/fake-[0-9a-f]{8}\.ngrok-free\.app/);
     expect(term.err()).toMatch(/all as expected/);
     expect(await waitUntilGone(fake.pids()!.pid)).toBe(true);
+  });
+
+  it('passes --ngrok-url to the agent as its reserved domain', async () => {
+    const fake = fakeNgrok('ready');
+    const term = captureTerminal(fake.env);
+    expect(await main(['node', 'duo-arcade', 'demo', '--yes', '--ngrok-url', 'duo-demo.ngrok.app'], term)).toBe(0);
+    expect(fake.record()!.argv).toEqual(expect.arrayContaining(['--url', 'duo-demo.ngrok.app']));
+    expect(await waitUntilGone(fake.pids()!.pid)).toBe(true);
+  });
+
+  it('shows a --public-url of your own without starting ngrok, and needs the port it points at', async () => {
+    const fake = fakeNgrok('ready');
+    const port = String(await freePort());
+    const term = captureTerminal(fake.env);
+    expect(await main(['node', 'duo-arcade', 'demo', '--yes', '--public-url', 'https://demo.example.com', '--port', port], term)).toBe(0);
+    expect(term.err()).toMatch(/public +https:\/\/demo\.example\.com +\(hook https:\/\/demo\.example\.com\/hooks\/pre via your own tunnel/);
+    expect(fake.record()).toBeUndefined();
+    const noPort = captureTerminal(fake.env);
+    expect(await main(['node', 'duo-arcade', 'demo', '--yes', '--public-url', 'https://demo.example.com'], noPort)).toBe(2);
+    expect(noPort.err()).toMatch(/--public-url needs --port/);
   });
 
   it('says to drop --tunnel when ngrok is missing', async () => {

@@ -5,7 +5,7 @@ import { loginWithPkce } from '../duo/oidc-client.js';
 import { UserError } from '../errors.js';
 import { startStack, type Stack } from '../stack.js';
 import { NgrokFailure, WITHOUT_NGROK } from '../tunnel/ngrok-errors.js';
-import { openTunnel, type Tunnel } from '../tunnel/tunnel.js';
+import { openTunnel, type Tunnel, type TunnelPlan } from '../tunnel/tunnel.js';
 import { ALL_SCOPES } from '../tools.js';
 import { formatMs, Narrator } from '../ui/narrator.js';
 import type { Terminal } from '../ui/terminal.js';
@@ -23,8 +23,8 @@ export interface PlayOptions {
   auditLog?: string;
   /** Aborted on SIGINT (or Ctrl+C at a prompt): the stack closes and the run reports "interrupted". */
   interrupt: AbortController;
-  /** --tunnel: also expose the local stack through ngrok while the scenarios play (they still run locally). */
-  tunnel?: boolean;
+  /** demo --tunnel / --ngrok-url / --public-url: also expose the local stack while the scenarios play (they still run locally). */
+  tunnel?: Exclude<TunnelPlan, { kind: 'none' }>;
 }
 
 const SIGN_IN_SCOPES = ['openid', 'profile', 'email', ...ALL_SCOPES];
@@ -45,7 +45,7 @@ export async function playScenarios(scenarios: Scenario[], options: PlayOptions)
   let tunnel: Tunnel | undefined;
   try {
     if (options.tunnel) {
-      tunnel = await exposeStack(stack, config, options, narrator);
+      tunnel = await exposeStack(options.tunnel, stack, config, options, narrator);
       if (!tunnel) return 130;
     }
     narrator.banner(bannerLines(stack, config, options, tunnel));
@@ -130,15 +130,23 @@ export async function playScenarios(scenarios: Scenario[], options: PlayOptions)
 }
 
 /** Opens an ngrok tunnel to the demo's stack; undefined when Ctrl+C came first. Its losses are narrated at once. */
-async function exposeStack(stack: Stack, config: Config, options: PlayOptions, narrator: Narrator): Promise<Tunnel | undefined> {
+async function exposeStack(
+  plan: Exclude<TunnelPlan, { kind: 'none' }>,
+  stack: Stack,
+  config: Config,
+  options: PlayOptions,
+  narrator: Narrator,
+): Promise<Tunnel | undefined> {
   const c = options.term.colour;
-  narrator.startWaiting(`Starting ngrok for ${stack.url}…`);
+  if (plan.kind === 'ngrok') narrator.startWaiting(`Starting ngrok for ${stack.url}…`);
   let tunnel: Tunnel;
   try {
-    tunnel = await openTunnel(
-      { kind: 'ngrok', reason: '--tunnel' },
-      { port: stack.port, env: options.term.env, authtoken: config.tunnel.ngrokAuthtoken, signal: options.interrupt.signal },
-    );
+    tunnel = await openTunnel(plan, {
+      port: stack.port,
+      env: options.term.env,
+      authtoken: config.tunnel.ngrokAuthtoken,
+      signal: options.interrupt.signal,
+    });
   } catch (error) {
     if (options.interrupt.signal.aborted) return undefined;
     if (error instanceof NgrokFailure) {
@@ -170,10 +178,10 @@ function bannerLines(stack: Stack, config: Config, options: PlayOptions, tunnel?
     ['server', `${stack.url}  (CRM /api · hook /hooks/pre · MCP /mcp)`],
     ...(tunnel
       ? [
-          ['public', `${tunnel.publicUrl}  (hook ${tunnel.publicUrl}/hooks/pre through ngrok; the scenarios still call it locally)`] as [
-            string,
-            string,
-          ],
+          [
+            'public',
+            `${tunnel.publicUrl}  (hook ${tunnel.publicUrl}/hooks/pre via ${tunnel.description}; the scenarios still call it locally)`,
+          ] as [string, string],
         ]
       : []),
     ['tokens', stack.tokenValidation],
