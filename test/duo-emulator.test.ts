@@ -454,6 +454,28 @@ describe('client failures', () => {
   });
 });
 
+describe('many pending pushes at once', () => {
+  it('is the load the emulator is built for: no listener-leak warning', async () => {
+    const busy = await startDuoEmulator({ pushLifetimeMs: 20_000 });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const answers: Array<() => void> = [];
+      busy.phone.setPolicy(() => new Promise((resolve) => answers.push(() => resolve('deny'))));
+      const c = new DuoAuthClient({ baseUrl: busy.authApiUrl, ikey: busy.credentials.ikey, skey: busy.credentials.skey });
+      await Promise.all(Array.from({ length: 15 }, () => c.auth({ username: 'demouser', factor: 'push', async: true })));
+      expect(answers).toHaveLength(15);
+      await new Promise((resolve) => setTimeout(resolve, 20)); // warnings are emitted on a later tick
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+      for (const answer of answers) answer();
+    } finally {
+      process.off('warning', onWarning);
+      await busy.close();
+    }
+  });
+});
+
 describe('local mode with Auth API keys of your own', () => {
   it('makes the embedded emulator accept the DUO_AUTH_IKEY / DUO_AUTH_SKEY given, and no other secret key', async () => {
     const ikey = 'DIOWNKEYS00000000001';

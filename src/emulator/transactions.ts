@@ -1,5 +1,6 @@
 /** Auth API push transactions: state per txid, and the long-poll waits `auth_status` needs. */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { AuthResult } from '../duo/auth-api-client.js';
 import type { PushAnswer, PushRequest, VirtualPhone } from './phone.js';
 
@@ -39,7 +40,10 @@ export class PushTransactions {
   constructor(
     private readonly phone: VirtualPhone,
     private readonly opts: { pushLifetimeMs: number; maxPollMs: number; now: () => number },
-  ) {}
+  ) {
+    // Every pending push and long-poll listens for close: many at once is the normal load, not a leak.
+    setMaxListeners(0, this.closed.signal);
+  }
 
   start(push: Omit<PushRequest, 'txid' | 'receivedAt'>): Transaction {
     this.purge();
