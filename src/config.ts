@@ -45,6 +45,8 @@ export interface Config {
   stepupDevMode?: 'allow' | 'deny';
   /** Our own budget for one hook call: Arcade's hook timeout must be at least this. */
   hookTimeoutMs: number;
+  /** Step-ups one Duo user may have waiting on their phone at once (STEPUP_MAX_PENDING). */
+  maxPendingPushes: number;
   /** Where the .env values came from, for the startup banner (never the values). */
   envFile?: string;
   arcade: {
@@ -106,6 +108,12 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
     name: 'SENSITIVE_QUERY_TERMS',
     default: DEFAULT_SENSITIVE_TERMS.join(','),
     description: 'Comma-separated terms that make a tool call sensitive (step-up required).',
+  },
+  {
+    name: 'STEPUP_MAX_PENDING',
+    default: String(3),
+    description:
+      'Step-ups one Duo user may have waiting on their phone at once; more are refused (RATE_LIMIT_EXCEEDED), against push fatigue.',
   },
   { name: 'STEPUP_TOOLS', default: '–', description: 'Comma-separated tools that always need step-up (e.g. `get_contact`).' },
   { name: 'STEPUP_WRITES', default: 'false', description: 'Writes (`create_contact`) always need step-up.' },
@@ -238,6 +246,7 @@ export function loadConfig(options: {
   const userMap = userMapRaw ? parseUserMap(userMapRaw, options.cwd, problems) : undefined;
 
   const hookTimeoutMs = parseHookTimeout(get('HOOK_TIMEOUT_MS'), problems);
+  const maxPendingPushes = parseMaxPending(get('STEPUP_MAX_PENDING'), problems);
 
   let hookBearerToken = get('HOOK_BEARER_TOKEN');
   let hookBearerGenerated = false;
@@ -317,6 +326,7 @@ export function loadConfig(options: {
     devScopes,
     stepupDevMode,
     hookTimeoutMs,
+    maxPendingPushes,
     envFile,
     arcade: { workerSecret: get('ARCADE_WORKER_SECRET'), providerId },
     tunnel: { ngrokAuthtoken: get('NGROK_AUTHTOKEN'), publicUrl },
@@ -413,6 +423,18 @@ function parsePort(raw: string | number, source: string, problems: string[]): nu
     return DEFAULT_PORT;
   }
   return port;
+}
+
+export const DEFAULT_MAX_PENDING_PUSHES = 3;
+
+function parseMaxPending(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined) return DEFAULT_MAX_PENDING_PUSHES;
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(value) || value < 1 || value > 100) {
+    problems.push(`STEPUP_MAX_PENDING="${raw}" must be a whole number from 1 to 100 (pushes one user may have waiting at once).`);
+    return DEFAULT_MAX_PENDING_PUSHES;
+  }
+  return value;
 }
 
 function parseHookTimeout(raw: string | undefined, problems: string[]): number {

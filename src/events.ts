@@ -29,6 +29,7 @@ export type DecisionOutcome =
   | 'unmapped-user'
   | 'duo-error'
   | 'conflict'
+  | 'push-limit'
   | 'shutdown'
   | 'internal-error';
 
@@ -41,7 +42,7 @@ export interface HookDecisionEvent {
   userId?: string;
   /** The Duo user asked to approve. */
   duoUser?: string;
-  code: 'OK' | 'CHECK_FAILED';
+  code: 'OK' | 'CHECK_FAILED' | 'RATE_LIMIT_EXCEEDED';
   outcome: DecisionOutcome;
   /** Why: "not sensitive", "approved on the phone", "denied on the phone", … */
   reason: string;

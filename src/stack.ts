@@ -131,6 +131,7 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
         userMap: config.userMap,
         providerId: config.arcade.providerId,
         timeoutMs: config.hookTimeoutMs,
+        maxPendingPushes: config.maxPendingPushes,
       },
       worker: { secret: workerSecret, providerId: config.arcade.providerId },
     });

@@ -30,7 +30,11 @@ async function callHook(stack: Stack, call: HookCall) {
     }),
   });
   expect(response.status).toBe(200);
-  return (await response.json()) as { code: 'OK' | 'CHECK_FAILED'; error_message?: string; override?: { inputs: Record<string, unknown> } };
+  return (await response.json()) as {
+    code: 'OK' | 'CHECK_FAILED' | 'RATE_LIMIT_EXCEEDED';
+    error_message?: string;
+    override?: { inputs: Record<string, unknown> };
+  };
 }
 
 /** Records every decision the hook makes, for assertions on outcome and rule. */
@@ -268,7 +272,7 @@ describe('every Duo outcome', () => {
 describe('concurrency and retries', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startLocalStack();
+    stack = await startLocalStack({ STEPUP_MAX_PENDING: '50' });
   });
   afterAll(async () => stack.close());
 
@@ -307,6 +311,42 @@ describe('concurrency and retries', () => {
     const reused = await callHook(stack, { executionId: 'te_reuse', inputs: { query: 'defence' } });
     expect(reused.code).toBe('CHECK_FAILED');
     expect(reused.error_message).toMatch(/already used for a different request/);
+  });
+});
+
+describe('push fatigue', () => {
+  it('refuses more step-ups than STEPUP_MAX_PENDING waiting on one phone, without pushing them, and frees the place once answered', async () => {
+    const stack = await startLocalStack({ STEPUP_MAX_PENDING: '2' });
+    try {
+      const phone = stack.emulator!.phone;
+      const answers: Array<() => void> = [];
+      phone.setPolicy(() => new Promise((resolve) => answers.push(() => resolve('approve'))));
+      const first = callHook(stack, { inputs: { query: 'defence #1' } });
+      const second = callHook(stack, { inputs: { query: 'defence #2' } });
+      while (answers.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      const third = await callHook(stack, { inputs: { query: 'defence #3' } });
+      expect(third.code).toBe('RATE_LIMIT_EXCEEDED');
+      expect(third.error_message).toMatch(
+        /demouser already has 2 approvals waiting on their phone; answer them first.*\[ref [0-9A-F]{6}\]$/,
+      );
+      expect(phone.history.map((p) => p.pushinfo.query).sort()).toEqual(['defence #1', 'defence #2']);
+      // An everyday call is not held up by the queue.
+      expect((await callHook(stack, { inputs: { query: 'Bluepeak' } })).code).toBe('OK');
+      for (const answer of answers) answer();
+      expect((await first).code).toBe('OK');
+      expect((await second).code).toBe('OK');
+      phone.setPolicy('approve');
+      expect((await callHook(stack, { inputs: { query: 'defence #4' } })).code).toBe('OK');
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('reads STEPUP_MAX_PENDING as a whole number from 1 to 100', () => {
+    const load = (value: string) => () => loadConfig({ env: { STEPUP_MAX_PENDING: value }, cwd: EMPTY_DIR, flags: { mode: 'local' } });
+    expect(load('7')().maxPendingPushes).toBe(7);
+    for (const bad of ['0', '101', 'many', '2.5'])
+      expect(load(bad)).toThrow(/STEPUP_MAX_PENDING="[^"]+" must be a whole number from 1 to 100/);
   });
 });
 

@@ -35,6 +35,8 @@ export interface HookOptions {
   providerId: string;
   /** Our answer is always sent within this budget, so Arcade never times out on us. */
   timeoutMs: number;
+  /** Step-ups one Duo user may have waiting at once: a flood of pushes invites approving one to make it stop. */
+  maxPendingPushes: number;
   events: StackEvents;
   /** The restricted CRM records a call to one of our tools would disclose. */
   restrictedDisclosedBy: (tool: string, inputs: Record<string, unknown>) => DisclosedRecord[];
@@ -78,6 +80,7 @@ export function createHookApi(options: HookOptions): HookApi {
   // Every pending step-up listens for shutdown: many at once is normal, not a leak (listeners go when they settle).
   setMaxListeners(0, shuttingDown.signal);
   const pending = new Set<Promise<unknown>>();
+  const phones = new PhoneQueue();
 
   app.get('/health', (c) =>
     c.json({ status: shuttingDown.signal.aborted ? 'unhealthy' : 'healthy' }, shuttingDown.signal.aborted ? 503 : 200),
@@ -100,7 +103,7 @@ export function createHookApi(options: HookOptions): HookApi {
     const decision = decisions.decideOnce(
       request.execution_id,
       fingerprint,
-      () => decide(request, options, shuttingDown.signal),
+      () => decide(request, options, shuttingDown.signal, phones),
       () => refuse(request, options, 'conflict', 'This execution id was already used for a different request, so it was refused.'),
     );
     pending.add(decision);
@@ -132,7 +135,23 @@ export function createHookApi(options: HookOptions): HookApi {
   };
 }
 
-async function decide(request: PreHookRequest, options: HookOptions, shuttingDown: AbortSignal): Promise<Decided> {
+/** How many step-ups wait on each Duo user's phone right now. */
+class PhoneQueue {
+  private readonly waiting = new Map<string, number>();
+  count(user: string): number {
+    return this.waiting.get(user) ?? 0;
+  }
+  add(user: string): () => void {
+    this.waiting.set(user, this.count(user) + 1);
+    return () => {
+      const left = this.count(user) - 1;
+      if (left > 0) this.waiting.set(user, left);
+      else this.waiting.delete(user);
+    };
+  }
+}
+
+async function decide(request: PreHookRequest, options: HookOptions, shuttingDown: AbortSignal, phones: PhoneQueue): Promise<Decided> {
   const started = performance.now();
   const ref = randomBytes(3).toString('hex').toUpperCase();
   const toolLabel = request.tool.toolkit ? `${request.tool.toolkit}.${request.tool.name}` : request.tool.name;
@@ -149,7 +168,7 @@ async function decide(request: PreHookRequest, options: HookOptions, shuttingDow
       tool: toolLabel,
       userId: approver.caller,
       duoUser: approver.ok ? approver.duoUser : undefined,
-      code: result.code === 'OK' ? 'OK' : 'CHECK_FAILED',
+      code: result.code,
       outcome,
       reason,
       latencyMs: Math.round(performance.now() - started),
@@ -165,7 +184,12 @@ async function decide(request: PreHookRequest, options: HookOptions, shuttingDow
     const needs = stepUpReason(request, options);
     if (!needs) return finish({ code: 'OK' }, 'not-sensitive', 'not sensitive', { stepUp: false });
     if (!approver.ok) return finish(deny(approver.reason), 'unmapped-user', approver.reason, { rule: needs.rule, stepUp: true });
-
+    const waiting = phones.count(approver.duoUser);
+    if (waiting >= options.maxPendingPushes) {
+      const reason = `${approver.duoUser} already has ${waiting} approval${waiting === 1 ? '' : 's'} waiting on their phone; answer ${waiting === 1 ? 'it' : 'them'} first, then ask again.`;
+      const limited = { code: 'RATE_LIMIT_EXCEEDED' as const, error_message: `${reason} [ref ${ref}]` };
+      return finish(limited, 'push-limit', reason, { rule: needs.rule, stepUp: true });
+    }
     const budget = deadline(Math.max(500, options.timeoutMs - responseMargin(options.timeoutMs)), shuttingDown);
     const pushinfo = buildPushinfo({
       from: `AI agent${approver.caller ? ` for ${approver.caller}` : ''}`,
@@ -176,7 +200,9 @@ async function decide(request: PreHookRequest, options: HookOptions, shuttingDow
     });
     let txid: string | undefined;
     let outcome: StepUpOutcome;
+    const leavePhone = phones.add(approver.duoUser); // no await since the count was read: the check holds
     try {
+      // Counted until Duo has an answer: the approval that follows is ours to issue, not the phone's.
       outcome = await options.stepUp.request(
         { executionId: request.execution_id, username: approver.duoUser, title: 'Sensitive CRM access', pushinfo },
         budget.signal,
@@ -187,6 +213,7 @@ async function decide(request: PreHookRequest, options: HookOptions, shuttingDow
       );
     } finally {
       budget.clear();
+      leavePhone();
     }
     const extra = { rule: needs.rule, txid: outcome.txid ?? txid, stepUp: true };
     if (shuttingDown.aborted && !outcome.approved) {

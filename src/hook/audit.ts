@@ -12,7 +12,7 @@ export interface AuditEntry {
   tool: string;
   rule?: string;
   txid?: string;
-  decision: 'OK' | 'CHECK_FAILED';
+  decision: 'OK' | 'CHECK_FAILED' | 'RATE_LIMIT_EXCEEDED';
   outcome: HookDecisionEvent['outcome'];
   reason: string;
   latencyMs: number;

@@ -74,7 +74,7 @@ export class Narrator {
     } else {
       this.actor(
         'hook',
-        `${c.red('CHECK_FAILED')} · ${event.reason}${event.ref ? c.dim(` [ref ${event.ref}]`) : ''} · ${latency}`,
+        `${c.red(event.code)} · ${event.reason}${event.ref ? c.dim(` [ref ${event.ref}]`) : ''} · ${latency}`,
         c.yellow,
       );
     }
