@@ -62,7 +62,8 @@ export async function audit(term: Terminal, options: AuditOptions): Promise<numb
   }
   const c = term.colour;
   for (const entry of recent) {
-    const decision = entry.decision === 'OK' ? c.green('OK'.padEnd(12)) : c.red(entry.decision === 'CHECK_FAILED' ? entry.decision : 'RATE_LIMITED');
+    const decision =
+      entry.decision === 'OK' ? c.green('OK'.padEnd(12)) : c.red(entry.decision === 'CHECK_FAILED' ? entry.decision : 'RATE_LIMITED');
     const who = [entry.caller, entry.duoUser && entry.duoUser !== entry.caller ? `→ ${entry.duoUser}` : ''].filter(Boolean).join(' ');
     const line = [
       c.dim(entry.time.replace('T', ' ').slice(0, 19)),

@@ -72,11 +72,7 @@ export class Narrator {
     if (event.code === 'OK') {
       this.actor('hook', `${c.green('OK')} · ${event.reason} · ${latency}`, c.yellow);
     } else {
-      this.actor(
-        'hook',
-        `${c.red(event.code)} · ${event.reason}${event.ref ? c.dim(` [ref ${event.ref}]`) : ''} · ${latency}`,
-        c.yellow,
-      );
+      this.actor('hook', `${c.red(event.code)} · ${event.reason}${event.ref ? c.dim(` [ref ${event.ref}]`) : ''} · ${latency}`, c.yellow);
     }
   }
 
