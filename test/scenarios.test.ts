@@ -128,7 +128,7 @@ describe('scenario files are validated on load', () => {
 
   it('says a missing field is required, where it belongs', () => {
     expect(() => parseScenario('title: T\nsummary: S\nsteps:\n  - title: a\n    call: { tool: list_deals }\n', 'missing.yaml')).toThrow(
-      /name \(line 1\): is required[\s\S]*steps\[0\]\.expect \(line 4\): is required/,
+      /name \(line 1\): is required[\s\S]*steps\[0\]\.narrate \(line 4\): is required[\s\S]*steps\[0\]\.expect \(line 4\): is required/,
     );
   });
 
@@ -141,6 +141,7 @@ describe('scenario files are validated on load', () => {
         'summary: S',
         'steps:',
         '  - title: deals',
+        '    narrate: The deals.',
         '    call: { tool: list_deals }',
         '    expect: { outcome: success }',
         '',
@@ -171,7 +172,7 @@ describe('scenario files are validated on load', () => {
         name: 'mini',
         title: 'Mini',
         summary: 'One call',
-        steps: [{ title: 'deals', call: { tool: 'list_deals' }, expect: { outcome: 'success', push: false } }],
+        steps: [{ title: 'deals', narrate: 'The deals.', call: { tool: 'list_deals' }, expect: { outcome: 'success', push: false } }],
       }),
     );
     const { code } = await run(['scenario', path, '--yes']);
@@ -187,6 +188,7 @@ describe('scenario files are validated on load', () => {
         'summary: Expects a push that never comes',
         'steps:',
         '  - title: list',
+        '    narrate: Everyone.',
         '    call: { tool: list_contacts }',
         '    expect: { outcome: success, push: true, contains: [Nobody Here] }',
         '',

@@ -31,7 +31,7 @@ export type Expectation = z.infer<typeof Expectation>;
 const common = {
   title: Text,
   /** What the presenter says while this step runs. */
-  narrate: Text.optional(),
+  narrate: Text,
 };
 
 const CallStep = z.strictObject({
