@@ -9,6 +9,7 @@ import { Chalk } from 'chalk';
 import { main } from '../dist/cli.js';
 import { loadConfig } from '../dist/config.js';
 import { startStack } from '../dist/stack.js';
+import { termMatcher } from '../dist/hook/sensitivity.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'duo-arcade-bench-'));
 const bearer = 'bench-bearer-0123456789';
@@ -63,10 +64,23 @@ for (let i = 0; i < 50; i++) {
 }
 await stack.close();
 
+// The term matcher on crafted inputs near the hook's 64 KiB body limit: it must stay linear, since a slow
+// match holds the event loop and every other hook call with it.
+const matcher = termMatcher(['defence', 'defense', 'classified', 'military', 'intelligence']);
+const crafted = ['c '.repeat(32_000), 'mi '.repeat(21_000), 'd e f e n '.repeat(6_400), 'ǝ'.repeat(30_000)];
+const matching = [];
+for (let round = 0; round < 5; round++)
+  for (const text of crafted) {
+    const started = performance.now();
+    matcher.match(text);
+    matching.push(performance.now() - started);
+  }
+
 const report = {
   node: process.version,
   demoWallMs: stats(demoRuns),
   hookNonSensitiveMs: stats(plain),
   hookSensitiveApprovedMs: stats(pushed),
+  termMatch64KiBCraftedMs: stats(matching),
 };
 console.log(JSON.stringify(report, null, 2));
