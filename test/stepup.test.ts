@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,8 @@ import type { HookDecisionEvent } from '../src/events.js';
 import { ArcadeStandIn } from '../src/mcp/arcade-standin.js';
 import { startStack, type Stack } from '../src/stack.js';
 import { findTool } from '../src/tools.js';
-import { EMPTY_DIR, TEST_BEARER, startLocalStack } from './support/stack.js';
+import { main } from '../src/cli.js';
+import { EMPTY_DIR, TEST_BEARER, captureTerminal, startLocalStack } from './support/stack.js';
 import { BENIGN_INPUTS, BYPASS_ATTEMPTS } from './support/bypass-cases.js';
 
 interface HookCall {
@@ -429,5 +430,16 @@ describe('audit trail', () => {
     expect(lines[1]).toMatchObject({ decision: 'OK', outcome: 'not-sensitive' });
     expect(text).not.toContain(TEST_BEARER);
     expect(text).not.toContain(stack.emulator!.credentials.skey);
+  });
+
+  it('refuses at start, with the fix, a path it cannot write, rather than losing decisions or hanging on exit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duo-arcade-audit-'));
+    writeFileSync(join(dir, 'a-file'), '');
+    for (const path of [join(dir, 'a-file', 'audit.jsonl'), dir]) {
+      const term = captureTerminal();
+      expect(await main(['node', 'duo-arcade', 'demo', '--yes', '--audit-log', path], term)).toBe(1);
+      expect(term.err()).toMatch(/Cannot write the audit log .* \((ENOTDIR|EISDIR)\)[\s\S]*--no-audit-log/);
+      expect(term.err()).not.toMatch(/scenarios?, .* steps/);
+    }
   });
 });

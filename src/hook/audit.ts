@@ -1,5 +1,7 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { appendFile, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { UserError } from '../errors.js';
 import type { HookDecisionEvent } from '../events.js';
 
 /** One line per hook decision. Never a token or a secret: the event carries none. */
@@ -35,28 +37,64 @@ export function auditEntryOf(event: HookDecisionEvent, time = new Date()): Audit
   };
 }
 
-/** Appends JSON lines, in order, creating the folder on first write. */
+/**
+ * Appends JSON lines, in order. The file is created, and proved writable, when the log is opened: a path we cannot
+ * write is a clear error at start-up, not decisions silently lost later.
+ */
 export class AuditLog {
   private chain: Promise<void> = Promise.resolve();
-  private ready?: Promise<unknown>;
+  private failing = false;
 
   constructor(
     readonly path: string,
     private readonly onError: (message: string) => void,
-  ) {}
+  ) {
+    try {
+      makeFolder(dirname(path));
+      closeSync(openSync(path, 'a', 0o600));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UserError(
+        `Cannot write the audit log ${path}${code ? ` (${code})` : ''}.`,
+        'Pass --audit-log with a file in a folder you can write to, or --no-audit-log.',
+      );
+    }
+  }
 
   append(entry: AuditEntry): Promise<void> {
-    this.ready ??= mkdir(dirname(this.path), { recursive: true });
     this.chain = this.chain
-      .then(() => this.ready)
       .then(() => appendFile(this.path, `${JSON.stringify(entry)}\n`, { mode: 0o600 }))
-      .catch((error: unknown) => this.onError(`audit log ${this.path}: ${(error as Error).message}`));
+      .then(
+        () => {
+          if (this.failing) this.onError(`audit log ${this.path}: writing again`);
+          this.failing = false;
+        },
+        (error: unknown) => {
+          // Said once when it starts failing, not once per decision.
+          if (!this.failing)
+            this.onError(`audit log ${this.path}: ${(error as Error).message}; decisions are not recorded until it can be written`);
+          this.failing = true;
+        },
+      );
     return this.chain;
   }
 
-  /** Resolves once every line appended so far is on disk. */
-  flush(): Promise<void> {
-    return this.chain;
+  /** Resolves once every line appended so far is on disk, or after `withinMs`: a stuck disk must not hold up exit. */
+  flush(withinMs = 2_000): Promise<void> {
+    return Promise.race([this.chain, new Promise<void>((resolve) => setTimeout(resolve, withinMs).unref())]);
+  }
+}
+
+/** mkdir -p, a level at a time: Node's recursive mkdir never returns for some paths (under /proc, for one). */
+function makeFolder(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw error;
+    makeFolder(dirname(dir));
+    mkdirSync(dir);
   }
 }
 
