@@ -78,6 +78,14 @@ describe('built-in scenarios', () => {
     expect((JSON.parse(out) as Array<{ name: string }>).map((s) => s.name)).toEqual(['list', 'defence', 'revoke']);
   });
 
+  it('plays the real checks even with development switches and another policy left in the environment', async () => {
+    const env = { DEV_ALLOW_INSECURE: 'true', STEPUP_DEV_MODE: 'allow', SENSITIVE_QUERY_TERMS: 'banana', STEPUP_MAX_PENDING: '1' };
+    const { code, err } = await run(['demo', '--yes'], env);
+    expect(err).toMatch(/DEV_ALLOW_INSECURE, STEPUP_DEV_MODE, SENSITIVE_QUERY_TERMS, STEPUP_MAX_PENDING are for `serve`/);
+    expect(err).not.toMatch(/^\s*✗ /m);
+    expect(code).toBe(0);
+  });
+
   it('names an unknown scenario with exit 2 and the known ones', async () => {
     const { code, err } = await run(['scenario', 'nope', '--yes']);
     expect(code).toBe(2);

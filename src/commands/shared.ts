@@ -34,6 +34,21 @@ const LIVE_DUO_SETTINGS = [
 ];
 
 /**
+ * Switches that would change what the scenarios show (skip token checks, answer pushes without Duo, another
+ * policy): their expectations are written for the real checks and the built-in policy, so these stay for `serve`.
+ */
+const SCENARIO_OVERRIDES = [
+  'DEV_ALLOW_INSECURE',
+  'DEV_SCOPES',
+  'STEPUP_DEV_MODE',
+  'SENSITIVE_QUERY_TERMS',
+  'STEPUP_TOOLS',
+  'STEPUP_WRITES',
+  'STEPUP_POLICY_FILE',
+  'STEPUP_MAX_PENDING',
+];
+
+/**
  * Scenarios play on the embedded emulator: they revoke scopes and answer pushes, which only a local Duo allows.
  * A live .env (kept for `serve`) therefore does not switch `demo` to live; an explicit --live is refused.
  */
@@ -47,7 +62,10 @@ export function scenarioConfig(term: Terminal, options: ModeOptions): Config {
   const { env } = readEnv(term.env, term.cwd);
   const liveSettings = ['DUO_OIDC_ISSUER', 'DUO_AUTH_HOST'].some((name) => Boolean(env[name]?.trim()));
   // The demo is self-contained: a tenant's settings (even malformed ones) are for `serve`, and never shown here.
-  const offline = Object.fromEntries(Object.entries(env).filter(([name]) => !LIVE_DUO_SETTINGS.includes(name)));
+  const ignored = SCENARIO_OVERRIDES.filter((name) => env[name]?.trim());
+  const offline = Object.fromEntries(
+    Object.entries(env).filter(([name]) => !LIVE_DUO_SETTINGS.includes(name) && !SCENARIO_OVERRIDES.includes(name)),
+  );
   const config = loadConfig({
     env: offline,
     cwd: term.cwd,
@@ -57,11 +75,15 @@ export function scenarioConfig(term: Terminal, options: ModeOptions): Config {
   return {
     ...config,
 
-    modeReason: options.local
-      ? '--local was given'
-      : liveSettings
-        ? 'scenarios always play on the embedded Duo emulator (your live Duo settings are for `serve`)'
-        : 'no Duo account is needed: the embedded Duo emulator stands in',
+    modeReason:
+      (options.local
+        ? '--local was given'
+        : liveSettings
+          ? 'scenarios always play on the embedded Duo emulator (your live Duo settings are for `serve`)'
+          : 'no Duo account is needed: the embedded Duo emulator stands in') +
+      (ignored.length
+        ? `; ${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} for \`serve\`: the scenarios show the real checks`
+        : ''),
   };
 }
 
