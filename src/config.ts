@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ALL_SCOPES, TOOLS, findTool } from './tools.js';
 import { callerKey } from './hook/identity.js';
+import { fetchBlockedPortProblem, isFetchBlockedPort } from './http/fetch-blocked-ports.js';
 
 export type Mode = 'local' | 'live';
 
@@ -422,6 +423,7 @@ function parsePort(raw: string | number, source: string, problems: string[]): nu
     problems.push(`${source}="${raw}" is not a port number (0–65535; 0 picks a free one).`);
     return DEFAULT_PORT;
   }
+  if (isFetchBlockedPort(port)) problems.push(fetchBlockedPortProblem(source, port));
   return port;
 }
 

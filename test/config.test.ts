@@ -104,6 +104,15 @@ describe('invalid values', () => {
     expect(failure(() => load({}, { port: 'abc' })).exitCode).toBe(2);
   });
 
+  it('refuses a port fetch will not connect to (6000, 1 …), which would leave every tool call failing', () => {
+    expect(failure(() => load({}, { port: '6000' }))).toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/--port 6000 is a port that fetch refuses/),
+    });
+    expect(failure(() => load({ PORT: '1' })).message).toMatch(/PORT 1 is a port that fetch refuses/);
+    expect(load({}, { port: '6001' }).port).toBe(6001);
+  });
+
   it('bounds HOOK_TIMEOUT_MS by Arcade’s 30 s maximum', () => {
     expect(failure(() => load({ HOOK_TIMEOUT_MS: '45000' })).message).toMatch(/30 s/);
     expect(load({ HOOK_TIMEOUT_MS: '10000' }).hookTimeoutMs).toBe(10_000);

@@ -12,6 +12,7 @@ import {
   type EmulatorMisconfig,
 } from '../emulator/index.js';
 import { UsageError, UserError, errorMessage } from '../errors.js';
+import { fetchBlockedPortProblem, isFetchBlockedPort } from '../http/fetch-blocked-ports.js';
 import type { Terminal } from '../ui/terminal.js';
 import { watchSignals } from './shared.js';
 
@@ -49,6 +50,7 @@ export async function runEmulator(term: Terminal, options: EmulatorCommandOption
   const portText = (options.port ?? '0').trim();
   const port = /^\d+$/.test(portText) ? Number(portText) : Number.NaN;
   if (!Number.isInteger(port) || port > 65535) throw new UsageError(`--port "${options.port}" is not a port number (0–65535).`);
+  if (isFetchBlockedPort(port)) throw new UsageError(fetchBlockedPortProblem('--port', port));
 
   const { env } = readEnv(term.env, term.cwd);
   const get = (name: string) => env[name]?.trim() || undefined;
