@@ -14,6 +14,9 @@ import { VERSION } from './version.js';
  * Runs the CLI and returns the exit code (0 ok, 1 failure, 2 usage). Nothing below calls process.exit,
  * so tests run commands in-process with a captured terminal.
  */
+const NETWORK_CODES =
+  /\b(ENETUNREACH|EHOSTUNREACH|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EADDRNOTAVAIL|EADDRINUSE|EACCES|ENOTFOUND|EAI_AGAIN)\b/;
+
 export async function main(argv: string[], term: Terminal = processTerminal()): Promise<number> {
   let exitCode = 0;
   const setExit = (code: number) => {
@@ -49,7 +52,7 @@ export async function main(argv: string[], term: Terminal = processTerminal()): 
   }
 }
 
-function reportError(error: unknown, term: Terminal): number {
+export function reportError(error: unknown, term: Terminal): number {
   const c = term.colour;
   if (error instanceof CommanderError) {
     // Help and version are successful exits; everything else commander rejects is a usage error.
@@ -63,7 +66,17 @@ function reportError(error: unknown, term: Terminal): number {
     if (error.hint) term.stderr.write(`  ${c.dim('→')} ${error.hint}\n`);
     return error.exitCode;
   }
-  term.stderr.write(`${c.red('✗')} Unexpected error: ${errorMessage(error)}\n`);
+  const message = errorMessage(error);
+  const network = NETWORK_CODES.exec(`${message} ${(error as { code?: unknown } | undefined)?.code ?? ''}`);
+  if (network) {
+    // The machine's network, not our code: say what to check instead of calling it a bug.
+    term.stderr.write(`${c.red('✗')} ${message}\n`);
+    term.stderr.write(
+      `  ${c.dim('→')} A network problem on this machine (${network[1]}), not a bug: check that loopback (127.0.0.1) is up and the port is free, then run it again.\n`,
+    );
+    return 1;
+  }
+  term.stderr.write(`${c.red('✗')} Unexpected error: ${message}\n`);
   if (term.env.DEBUG && error instanceof Error && error.stack) term.stderr.write(`${c.dim(error.stack)}\n`);
   else term.stderr.write(`  ${c.dim('→')} This is a bug in duo-arcade. Run again with DEBUG=1 for details.\n`);
   return 1;

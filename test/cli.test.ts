@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { main } from '../src/cli.js';
+import { main, reportError } from '../src/cli.js';
 import { serve } from '../src/commands/serve.js';
 import { PassThrough } from 'node:stream';
 import chalk from 'chalk';
@@ -138,6 +138,19 @@ describe('audit', () => {
     const term = captureTerminal();
     expect(await main(['node', 'duo-arcade', 'audit'], { ...term, cwd: mkdtempSync(join(tmpdir(), 'duo-arcade-no-audit-')) })).toBe(1);
     expect(term.err()).toMatch(/No audit log at .*audit\.jsonl/);
+  });
+});
+
+describe('errors the machine causes', () => {
+  it('names a network failure as one, with what to check, not as a bug in duo-arcade', () => {
+    const term = captureTerminal();
+    const code = reportError(new Error('Could not reach OIDC discovery at http://127.0.0.1:4/x: ENETUNREACH'), term);
+    expect(code).toBe(1);
+    expect(term.err()).toMatch(/A network problem on this machine \(ENETUNREACH\), not a bug: check that loopback/);
+    expect(term.err()).not.toMatch(/This is a bug/);
+    const bug = captureTerminal();
+    expect(reportError(new TypeError('x is undefined'), bug)).toBe(1);
+    expect(bug.err()).toMatch(/Unexpected error: x is undefined[\s\S]*This is a bug in duo-arcade/);
   });
 });
 
