@@ -16,6 +16,15 @@ import { EMPTY_DIR, captureTerminal } from './support/stack.js';
 import { CREDS, STRONG_BEARER, liveEnv, runDoctor } from './support/doctor.js';
 
 describe('doctor --local', () => {
+  it('names a DUO_ARCADE_MODE that serve would refuse', async () => {
+    const run = await runDoctor(['--json'], { DUO_ARCADE_MODE: 'banana' });
+    expect(run.code).toBe(1);
+    expect(run.row('config-required')).toMatchObject({
+      status: 'error',
+      detail: expect.stringMatching(/DUO_ARCADE_MODE="banana" must be local, live or auto/),
+    });
+  });
+
   it('checks the offline stack: all [✓], exit 0, a summary', async () => {
     const run = await runDoctor(['--local'], { PORT: '0' });
     expect(run.code).toBe(0);

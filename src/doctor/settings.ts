@@ -28,10 +28,12 @@ export function readDoctorSettings(options: {
   const { env, envFile } = readEnv(options.env, options.cwd);
   const get = (name: string): string | undefined => env[name]?.trim() || undefined;
   const has = (name: string) => get(name) !== undefined;
-  const { mode, modeReason } = chooseMode(env, options.mode ? { mode: options.mode } : {});
+  const modeProblems: string[] = [];
+  const { mode, modeReason } = chooseMode(env, options.mode ? { mode: options.mode } : {}, modeProblems);
 
   let config: Config | undefined;
-  const configProblems: string[] = [];
+  // The mode is passed on below as a flag, so loadConfig would not see a bad DUO_ARCADE_MODE: report it here.
+  const configProblems: string[] = [...modeProblems];
   try {
     config = loadConfig({ env: options.env, cwd: options.cwd, flags: { mode } });
   } catch (error) {
