@@ -126,12 +126,26 @@ describe('audit', () => {
     const lines = listing.out().trim().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[1]).toMatch(/CHECK_FAILED +DuoCrm\.ListContacts +demouser +\[term "defence"\] +denied +ref [0-9A-F]{6}/);
+    // Columns line up although the tools' names differ in length (ListContacts, GetContact).
+    const column = (text: string) => lines.map((line) => line.indexOf(text, 20));
+    expect(new Set(column('demouser')).size).toBe(1);
 
     const one = captureTerminal();
     expect(
       await main(['node', 'duo-arcade', 'audit', '--file', 'decisions.jsonl', '--ref', `[ref ${ref}]`, '--json'], { ...one, cwd: dir }),
     ).toBe(0);
     expect(JSON.parse(one.out())).toMatchObject({ ref, decision: 'CHECK_FAILED', outcome: 'denied' });
+  });
+
+  it('says a file that holds no audit entries is not an audit log, and names -n as the user typed it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duo-arcade-audit-bad-'));
+    writeFileSync(join(dir, 'notes.txt'), 'hello\nworld\n');
+    const term = captureTerminal();
+    expect(await main(['node', 'duo-arcade', 'audit', '--file', 'notes.txt'], { ...term, cwd: dir })).toBe(1);
+    expect(term.err()).toMatch(/has 2 lines and none is a duo-arcade audit entry/);
+    const limit = captureTerminal();
+    expect(await main(['node', 'duo-arcade', 'audit', '-n', 'abc'], { ...limit, cwd: dir })).toBe(2);
+    expect(limit.err()).toMatch(/-n \(--limit\) must be a whole number/);
   });
 
   it('says where it looked when there is no log', async () => {

@@ -28,21 +28,27 @@ export function registerAudit(program: Command, term: Terminal, setExit: (code: 
 
 function positiveInteger(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`--limit must be a whole number above 0 (got "${value}").`, undefined, 2);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`-n (--limit) must be a whole number above 0 (got "${value}").`, undefined, 2);
   return n;
 }
 
 export async function audit(term: Terminal, options: AuditOptions): Promise<number> {
   const path = resolve(term.cwd, options.file ?? DEFAULT_AUDIT_LOG);
   let entries: AuditEntry[];
+  let skipped: number;
   try {
-    entries = await readAuditLog(path);
+    ({ entries, skipped } = await readAuditLog(path));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new UserError(`No audit log at ${path}.`, '`duo-arcade serve` writes one as it decides (or pass --file to read another).');
     }
     throw new UserError(`Cannot read the audit log ${path}: ${(error as Error).message}`);
   }
+  if (entries.length === 0 && skipped > 0)
+    throw new UserError(
+      `${path} has ${skipped} line${skipped === 1 ? '' : 's'} and none is a duo-arcade audit entry.`,
+      'Pass --file with the log `duo-arcade serve --audit-log` writes (JSON lines).',
+    );
   if (options.ref) {
     const ref = options.ref
       .replace(/^\[?ref\s*/i, '')
@@ -61,15 +67,19 @@ export async function audit(term: Terminal, options: AuditOptions): Promise<numb
     return 0;
   }
   const c = term.colour;
+  const whoOf = (entry: AuditEntry) =>
+    [entry.caller, entry.duoUser && entry.duoUser !== entry.caller ? `→ ${entry.duoUser}` : ''].filter(Boolean).join(' ') || '-';
+  // Columns line up: pad to the widest value shown.
+  const toolWidth = Math.max(...recent.map((entry) => entry.tool.length));
+  const whoWidth = Math.max(...recent.map((entry) => whoOf(entry).length));
   for (const entry of recent) {
     const decision =
       entry.decision === 'OK' ? c.green('OK'.padEnd(12)) : c.red(entry.decision === 'CHECK_FAILED' ? entry.decision : 'RATE_LIMITED');
-    const who = [entry.caller, entry.duoUser && entry.duoUser !== entry.caller ? `→ ${entry.duoUser}` : ''].filter(Boolean).join(' ');
     const line = [
       c.dim(entry.time.replace('T', ' ').slice(0, 19)),
       decision,
-      entry.tool,
-      who || '-',
+      entry.tool.padEnd(toolWidth),
+      whoOf(entry).padEnd(whoWidth),
       entry.rule ? `[${entry.rule}]` : '',
       entry.outcome,
       c.dim(`ref ${entry.ref}`),

@@ -98,18 +98,20 @@ function makeFolder(dir: string): void {
   }
 }
 
-/** Reads an audit log, skipping lines that are not entries (a torn last line, a hand edit). */
-export async function readAuditLog(path: string): Promise<AuditEntry[]> {
+/** Reads an audit log, skipping lines that are not entries (a torn last line, a hand edit), and counting them. */
+export async function readAuditLog(path: string): Promise<{ entries: AuditEntry[]; skipped: number }> {
   const text = await readFile(path, 'utf8');
   const entries: AuditEntry[] = [];
+  let skipped = 0;
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
       const value = JSON.parse(line) as AuditEntry;
       if (value && typeof value.ref === 'string' && typeof value.decision === 'string') entries.push(value);
+      else skipped++;
     } catch {
-      // not an entry
+      skipped++;
     }
   }
-  return entries;
+  return { entries, skipped };
 }
