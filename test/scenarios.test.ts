@@ -161,6 +161,20 @@ describe('scenario files are validated on load', () => {
     expect(missing.err).toContain('Scenario file not found');
   });
 
+  it('says what a field must be in plain words, and names every wrong field however many', async () => {
+    const steps = Array.from({ length: 12 }, (_, i) => `  - title: s${i}\n    narrate: n\n    duo: 5\n`).join('');
+    const path = scenarioFile('many.yaml', `name: many\ntitle: Many\nsummary: x\nsteps:\n${steps}`);
+    const { code, err } = await run(['scenario', path, '--yes']);
+    expect(code).toBe(1);
+    expect(err.match(/must be an object, not number/g)).toHaveLength(12);
+    expect(err).not.toMatch(/more/);
+    const outcome = scenarioFile(
+      'outcome.yaml',
+      'name: o\ntitle: O\nsummary: x\nsteps:\n  - title: a\n    narrate: n\n    call: { tool: list_deals }\n    expect: { outcome: maybe }\n',
+    );
+    expect((await run(['scenario', outcome, '--yes'])).err).toMatch(/expect\.outcome \(line 8\): must be one of success, denied, error$/m);
+  });
+
   it('refuses a name together with --list, run without a name, and a second name (exit 2)', async () => {
     expect((await run(['scenario', '--list', 'defence'])).code).toBe(2);
     expect((await run(['scenario', 'run'])).code).toBe(2);

@@ -86,7 +86,18 @@ export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<Prope
 /** zod's wording, said the way a person would. */
 export function plainMessage(message: string): string {
   if (/received undefined$/.test(message)) return 'is required';
+  const article = (word: string) => (word === 'record' ? 'an object' : /^[aeiou]/i.test(word) ? `an ${word}` : `a ${word}`);
   return message
-    .replace(/^Invalid input: expected (\w+), received (\w+)$/, 'must be a $1, not $2')
-    .replace(/^Invalid option: expected one of /, 'must be one of ');
+    .replace(
+      /^Invalid input: expected (\w+), received (\w+)$/,
+      (_, expected: string, received: string) => `must be ${article(expected)}, not ${received}`,
+    )
+    .replace(
+      /^Invalid option: expected one of (.*)$/,
+      (_, options: string) =>
+        `must be one of ${options
+          .replace(/"([^"]*)"/g, '$1')
+          .split('|')
+          .join(', ')}`,
+    );
 }

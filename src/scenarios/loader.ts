@@ -77,7 +77,8 @@ export function parseScenario(text: string, source: string): Scenario {
   }
   const result = Scenario.safeParse(doc.toJS());
   if (result.success) return result.data;
-  const lines = result.error.issues.slice(0, 10).map((issue) => {
+  // Every wrong field, so one round of fixes is enough.
+  const lines = result.error.issues.map((issue) => {
     const path = issue.path
       .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
       .join('')
@@ -86,11 +87,7 @@ export function parseScenario(text: string, source: string): Scenario {
     const message = plainMessage(issue.message);
     return `  • ${path || '(top level)'}${line}: ${message}`;
   });
-  const more = result.error.issues.length > 10 ? `\n  … and ${result.error.issues.length - 10} more` : '';
-  throw new ScenarioFileError(
-    `${basename(source)} is not a valid scenario:\n${lines.join('\n')}${more}`,
-    `Fix the fields above in ${source}.`,
-  );
+  throw new ScenarioFileError(`${basename(source)} is not a valid scenario:\n${lines.join('\n')}`, `Fix the fields above in ${source}.`);
 }
 
 /** The line of the field, or of its closest parent that exists (a missing field is reported where it belongs). */
