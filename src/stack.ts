@@ -1,6 +1,7 @@
 import { ApprovalSigner } from './approvals.js';
 import type { Config } from './config.js';
 import { AuditLog, auditEntryOf } from './hook/audit.js';
+import { approvalWaitMs } from './hook/api.js';
 import { CrmStore } from './crm/store.js';
 import { InsecureDevValidator, IntrospectionValidator, type TokenValidator } from './crm/token-validator.js';
 import { DuoAuthClient } from './duo/auth-api-client.js';
@@ -25,6 +26,8 @@ export interface Stack {
   /** What validates tokens and what answers step-ups, for the startup banner. */
   tokenValidation: string;
   stepUp: string;
+  /** How long a hook call waits for a push's answer before it answers "timed out" itself. */
+  approvalWaitMs: number;
   /** Warnings the user must see (insecure dev switches). */
   warnings: string[];
   /** The OIDC client the local harness signs in with (local mode only). */
@@ -149,6 +152,7 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
       emulator,
       tokenValidation: validator.description,
       stepUp: stepUp.description,
+      approvalWaitMs: approvalWaitMs(config.hookTimeoutMs),
       warnings,
       oidcClient:
         emulator && duo.issuer && duo.clientId && duo.clientSecret

@@ -54,6 +54,11 @@ export function responseMargin(timeoutMs: number): number {
   return Math.min(2_000, Math.max(500, Math.round(timeoutMs * 0.05)));
 }
 
+/** How long the hook waits for Duo's answer before saying "timed out" itself. */
+export function approvalWaitMs(timeoutMs: number): number {
+  return Math.max(500, timeoutMs - responseMargin(timeoutMs));
+}
+
 /** A decision, and its line for the request log. */
 interface Decided {
   result: PreHookResult;
@@ -190,7 +195,7 @@ async function decide(request: PreHookRequest, options: HookOptions, shuttingDow
       const limited = { code: 'RATE_LIMIT_EXCEEDED' as const, error_message: `${reason} [ref ${ref}]` };
       return finish(limited, 'push-limit', reason, { rule: needs.rule, stepUp: true });
     }
-    const budget = deadline(Math.max(500, options.timeoutMs - responseMargin(options.timeoutMs)), shuttingDown);
+    const budget = deadline(approvalWaitMs(options.timeoutMs), shuttingDown);
     const pushinfo = buildPushinfo({
       from: `AI agent${approver.caller ? ` for ${approver.caller}` : ''}`,
       tool: toolLabel,

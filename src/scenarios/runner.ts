@@ -90,6 +90,7 @@ async function runCallStep(step: CallStep, ctx: ScenarioContext): Promise<string
   const scripted = step.phone ?? 'approve';
   let pushes = 0;
   let answered: PhoneAnswer | undefined;
+  let calledAt = performance.now();
   const stepDone = new AbortController();
 
   const onDecision = (event: HookDecisionEvent) => ctx.narrator.hookDecision(event);
@@ -105,7 +106,11 @@ async function runCallStep(step: CallStep, ctx: ScenarioContext): Promise<string
     answered = answer;
     if (ctx.signal?.aborted) return answer;
     ctx.narrator.phoneAnswer(answer, by);
-    if (answer === 'timeout') ctx.narrator.startWaiting('nobody answers: waiting for the push to time out…');
+    if (answer === 'timeout')
+      ctx.narrator.countDown(
+        (left) => `nobody answers: the hook gives up in ${left} s (its budget, HOOK_TIMEOUT_MS) and stops the agent…`,
+        calledAt + ctx.stack.approvalWaitMs,
+      );
     return answer;
   });
 
@@ -113,6 +118,7 @@ async function runCallStep(step: CallStep, ctx: ScenarioContext): Promise<string
     if (step.ask) ctx.narrator.ask(step.ask);
     ctx.narrator.toolCall(step.call.tool, step.call.arguments);
     ctx.narrator.startWaiting('waiting for the pre-execution hook…');
+    calledAt = performance.now();
     const outcome = await untilAborted(ctx.agent.call(step.call.tool, step.call.arguments), ctx.signal);
     if (!outcome) return [];
     ctx.narrator.result(outcome);

@@ -13,6 +13,7 @@ const LABEL_WIDTH = 7;
  */
 export class Narrator {
   private spinner?: Ora;
+  private ticker?: NodeJS.Timeout;
 
   constructor(private readonly term: Terminal) {}
 
@@ -126,7 +127,19 @@ export class Narrator {
     this.spinner = startSpinner(this.term, text, '  ');
   }
 
+  /** A spinner whose text counts down to `untilMs` (performance.now() time), so a silent wait does not look stuck. */
+  countDown(text: (secondsLeft: number) => string, untilMs: number): void {
+    if (!this.term.interactive) return;
+    const left = () => Math.max(0, Math.ceil((untilMs - performance.now()) / 1000));
+    this.startWaiting(text(left()));
+    this.ticker = setInterval(() => {
+      if (this.spinner) this.spinner.text = text(left());
+    }, 250);
+  }
+
   stopWaiting(): void {
+    clearInterval(this.ticker);
+    this.ticker = undefined;
     this.spinner?.stop();
     this.spinner = undefined;
   }
