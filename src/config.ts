@@ -92,7 +92,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   { name: 'DUO_CLIENT_SECRET', default: '–', description: 'Client secret, used for token introspection (live).' },
   {
     name: 'DUO_INTROSPECTION_URL',
-    default: '<issuer>/token_introspection',
+    default: 'discovered, else <issuer>/token_introspection',
     description: 'RFC 7662 introspection endpoint, when not the discovered one.',
   },
   { name: 'DUO_AUTH_IKEY', default: '–', description: 'Auth API integration key (live; accepted by the emulator in local mode).' },

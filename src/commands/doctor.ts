@@ -44,7 +44,7 @@ export async function doctor(term: Terminal, options: DoctorOptions): Promise<nu
   const mode = parseModeFlags(options);
   const seconds = Number(options.timeout ?? '5');
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 120) {
-    throw new UsageError(`--timeout "${options.timeout}" must be a number of seconds between 0 and 120.`);
+    throw new UsageError(`--timeout "${options.timeout}" must be a number of seconds above 0, at most 120.`);
   }
   let publicUrl: string | undefined;
   if (options.publicUrl) {
