@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { startStack, type Stack } from '../src/stack.js';
@@ -32,6 +33,25 @@ async function decide(body: unknown) {
   expect(validatePreHookResult(json)).toEqual([]);
   return json;
 }
+
+describe('a caller that hangs up mid-request', () => {
+  it('is logged as the caller going away, not as an unexpected error of ours', async () => {
+    const logs: Array<{ level: string; message: string }> = [];
+    const onLog = (event: { level: string; message: string }) => logs.push(event);
+    stack.events.on('log', onLog);
+    const { hostname, port } = new URL(stack.hookUrl);
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(
+      `POST /hooks/pre HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TEST_BEARER}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    while (logs.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    stack.events.off('log', onLog);
+    expect(logs).toEqual([{ level: 'warn', message: 'hook: the caller hung up before its request arrived in full' }]);
+  });
+});
 
 describe('hook authentication', () => {
   it('answers 401 without a bearer', async () => {

@@ -7,7 +7,7 @@ import type { DisclosedRecord } from '../crm/store.js';
 import { deadline } from '../deadline.js';
 import { errorMessage } from '../errors.js';
 import type { DecisionOutcome, StackEvents } from '../events.js';
-import { HttpProblem, describeIssues, limitBody, readJsonObject } from '../http/problems.js';
+import { HttpProblem, describeIssues, isCallerGone, limitBody, readJsonObject } from '../http/problems.js';
 import { noteRequest, type RequestNote } from '../http/request-log.js';
 import { SCOPES, findTool } from '../tools.js';
 import { PreHookRequest, type PreHookResult } from './contract.js';
@@ -305,6 +305,10 @@ function noteOf(tool: string, result: PreHookResult, reason: string, ref: string
 
 function hookError(c: Context, error: unknown, events: StackEvents): Response {
   if (error instanceof HttpProblem) return c.json({ error: error.message, code: 'CHECK_FAILED' }, error.status);
+  if (isCallerGone(error)) {
+    events.emit('log', { level: 'warn', message: 'hook: the caller hung up before its request arrived in full' });
+    return c.json({ error: 'The request body was cut off before it was complete.', code: 'CHECK_FAILED' }, 400);
+  }
   events.emit('log', { level: 'error', message: `hook: unexpected error: ${errorMessage(error)}` });
   return c.json({ error: 'The hook hit an unexpected error.', code: 'CHECK_FAILED' }, 500);
 }

@@ -101,3 +101,9 @@ export function plainMessage(message: string): string {
           .join(', ')}`,
     );
 }
+
+/** The caller hung up while we read its request (Node says "aborted"): nothing to answer, and not our bug. */
+export function isCallerGone(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return (error instanceof Error && error.message === 'aborted') || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE';
+}

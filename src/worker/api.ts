@@ -6,7 +6,7 @@ import { bearerToken } from '../crm/api.js';
 import { CrmClient, CrmError } from '../crm/client.js';
 import type { StackEvents } from '../events.js';
 import { errorMessage } from '../errors.js';
-import { HttpProblem, describeIssues, limitBody, readJsonObject } from '../http/problems.js';
+import { HttpProblem, describeIssues, isCallerGone, limitBody, readJsonObject } from '../http/problems.js';
 import { noteRequest } from '../http/request-log.js';
 import { TOOLKIT, findTool, normaliseToolName, type CrmTool } from '../tools.js';
 import { verifyWorkerToken } from './auth.js';
@@ -249,6 +249,10 @@ function toolError(kind: ErrorKind, message: string, extra: Partial<Omit<ToolCal
 
 function workerError(c: Context, error: unknown, events: StackEvents): Response {
   if (error instanceof HttpProblem) return c.json({ error: error.error, message: error.message }, error.status);
+  if (isCallerGone(error)) {
+    events.emit('log', { level: 'warn', message: 'worker: the caller hung up before its request arrived in full' });
+    return c.json({ error: 'incomplete_body', message: 'The request body was cut off before it was complete.' }, 400);
+  }
   events.emit('log', { level: 'error', message: `worker: unexpected error: ${errorMessage(error)}` });
   return c.json({ error: 'internal_error', message: 'The worker hit an unexpected error; see the server log.' }, 500);
 }
