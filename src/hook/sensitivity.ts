@@ -16,8 +16,12 @@ export type SensitivityVerdict =
 const MAX_DEPTH = 8;
 /** Every key, index and value counts, so padding cannot push a term out of sight. */
 const MAX_NODES = 5000;
-/** Text beyond this many characters is not read: a string this long is itself a reason to ask. */
-const MAX_TEXT = 100_000;
+/**
+ * Text beyond these lengths is not read: a string this long, or this much text in one call, is itself a reason to
+ * ask. They also bound the matcher's work per call (our tools take short inputs: a query is at most 500 characters).
+ */
+const MAX_TEXT = 4_000;
+const MAX_TOTAL_TEXT = 16_000;
 /** Stems this long also match with one letter wrong, missing or added ("clasified", "millitary"); shorter ones
  * ("defenc") would catch everyday words ("defend"). */
 const FUZZY_MIN_STEM = 7;
@@ -39,10 +43,18 @@ const LOOKALIKE_FIXES: Record<string, string> = {
   ɔ: 'c',
   ƨ: 's',
   '§': 's',
+  ᗴ: 'e',
 };
-/** Combining letters (U+0363–U+036F) are letters written above another: keep the letter, not the mark. */
-const COMBINING_LETTERS = 'aeiouc dhmrtvx'.replace(' ', '');
-const COMBINING_BASE = 0x0363;
+/**
+ * Combining letters are letters written above another: keep the letter, not the mark. U+0363–U+036F (a e i o u
+ * c d h m r t v x) and the supplement U+1DD3–U+1DF4 (flattened a, ae, ao, av, c cedilla, insular d, eth, g, small
+ * capital G, k, l, small capital L and M, n, small capital N and R, r rotunda, s, long s, z, alpha, b, beta, schwa,
+ * f, l with tilde, o, p, esh, u, w, and a o u with diaeresis).
+ */
+const COMBINING_LETTERS: Record<number, string> = Object.fromEntries([
+  ...'a e i o u c d h m r t v x'.split(' ').map((letter, i) => [0x0363 + i, letter]),
+  ...'a ae ao av c d d g g k l l m n n r r s s z a b b e f l o p s u w a o u'.split(' ').map((letter, i) => [0x1dd3 + i, letter]),
+]);
 
 /**
  * Characters a reader takes for the same letter collapse to one class, on both sides of the comparison:
@@ -73,18 +85,22 @@ const READS_AS_PATTERN = new RegExp(
   'g',
 );
 
-/** Case, accents, compatibility forms, look-alikes and invisible characters folded away; spacing kept. */
-export function foldText(text: string): string {
-  const withCombiningLetters = text.replace(/[\u0363-\u036F]/g, (mark) => COMBINING_LETTERS[mark.charCodeAt(0) - COMBINING_BASE] ?? '');
-  const decomposed = withCombiningLetters
+/** Combining letters kept as letters, accents dropped, compatibility forms composed, invisible characters gone. */
+function cleaned(text: string): string {
+  const fixed = text
+    .replace(/[\u0363-\u036F\u1DD3-\u1DF4]/g, (mark) => COMBINING_LETTERS[mark.charCodeAt(0)] ?? '')
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
     // Soft hyphens, zero-width and bidi controls, tag characters, fillers, NUL and other controls.
     .replace(/[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Cc}]+/gu, '')
     .normalize('NFKC');
-  const fixed = [...decomposed].map((ch) => LOOKALIKE_FIXES[ch] ?? ch).join('');
+  return [...fixed].map((ch) => LOOKALIKE_FIXES[ch] ?? ch).join('');
+}
+
+/** Case, accents, compatibility forms, look-alikes and invisible characters folded away; spacing kept. */
+export function foldText(text: string): string {
   // Letters with a hook, curl or stroke that no normalisation decomposes ("defenɕe", "defeꞑce") read as ASCII.
-  return anyAscii(removeConfusables(fixed)).toLowerCase();
+  return anyAscii(removeConfusables(cleaned(text))).toLowerCase();
 }
 
 /**
@@ -92,9 +108,11 @@ export function foldText(text: string): string {
  * letter chosen for its shape ("deſence") reads as what it looks like.
  */
 function foldings(text: string): string[] {
+  const forms = new Set([foldText(text)]);
   const byShape = removeConfusables(text);
-  if (byShape === text) return [foldText(text)];
-  const forms = new Set([foldText(text), foldText(byShape)]);
+  if (byShape !== text) forms.add(foldText(byShape));
+  // The look-alike table maps some letters to the wrong Latin one ("ꞓ" to e, "ɽ" to c); transliteration does not.
+  if (/[^\x00-\x7f]/.test(text)) forms.add(anyAscii(cleaned(text)).toLowerCase());
   return [...forms];
 }
 
@@ -261,7 +279,9 @@ export function termMatcher(terms: readonly string[]): TermMatcher {
   const folded = terms.map((term) => foldText(term));
   const extra = [...new Set(folded.join('').replace(/[a-z0-9\s]/g, ''))].map((ch) => ch.replace(/[\\\]^-]/g, '\\$&')).join('');
   const alphabet = new RegExp(`[^a-z0-9${extra}]+`, 'u');
-  const stems = terms.map((term) => ({ term, stem: stemOf(term) })).filter((t) => t.stem.length > 0);
+  const stems = terms
+    .map((term) => ({ term, stem: stemOf(term), whole: readingOf(foldText(term), /[^a-z0-9]+/).join('') }))
+    .filter((t) => t.stem.length > 0);
 
   const matchWords = (words: string[]): string | undefined => {
     // All words run together, with where each starts: a term may begin at any word and run on across the next
@@ -269,15 +289,17 @@ export function termMatcher(terms: readonly string[]): TermMatcher {
     const run = words.join('');
     const starts: number[] = [];
     for (let i = 0, at = 0; i < words.length; at += words[i]!.length, i++) starts.push(at);
-    for (const { term, stem } of stems) {
+    for (const { term, stem, whole } of stems) {
       const fuzzy = stem.length >= FUZZY_MIN_STEM;
       for (let i = 0; i < words.length; i++) {
         // Inside one word: "cyberdefence", "demilitarised".
         if (words[i]!.includes(stem)) return term;
         const at = starts[i]!;
         if (run.startsWith(stem, at)) return term;
-        // Misspelled only from a word's start: "clasified", "intelligance".
+        // Misspelled only from a word's start: "clasified", "intelligance"; against the whole term too, so the
+        // stem's own last letter may be the wrong one ("intelligense", "militaxy").
         if (fuzzy && startsWithAlmost(run.slice(at, at + stem.length + 1), stem)) return term;
+        if (fuzzy && startsWithAlmost(run.slice(at, at + whole.length + 1), whole)) return term;
       }
     }
     return undefined;
@@ -285,7 +307,8 @@ export function termMatcher(terms: readonly string[]): TermMatcher {
 
   return {
     match(text) {
-      const bounded = text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text;
+      // Inputs past the limits are "incomplete" anyway; the bound keeps the work finite (joins of keys and values included).
+      const bounded = text.length > 2 * MAX_TOTAL_TEXT ? text.slice(0, 2 * MAX_TOTAL_TEXT) : text;
       for (const form of decodings(bounded)) {
         for (const folded of foldings(form)) {
           const term = matchWords(readingOf(folded, alphabet));
@@ -301,8 +324,11 @@ export function inspectInputs(inputs: unknown, terms: readonly string[]): Sensit
   const matcher = termMatcher(terms);
   let nodes = 0;
   let incomplete: string | undefined;
-  // Keys and values in reading order: a term split across them ("milit", "ary"; {"de": "fence"}) is found in their join.
+  // Values, and keys with values, in reading order: a term split across them ({"a": "milit", "b": "ary"},
+  // {"de": "fence"}) is found in one of the two joins.
   const values: string[] = [];
+  const keysAndValues: string[] = [];
+  let textLength = 0;
 
   const matchText = (text: string, path: string): SensitivityVerdict | undefined => {
     const term = matcher.match(text);
@@ -316,7 +342,9 @@ export function inspectInputs(inputs: unknown, terms: readonly string[]): Sensit
     }
     if (typeof value === 'string') {
       if (value.length > MAX_TEXT) incomplete ??= `a text longer than ${MAX_TEXT} characters`;
+      if ((textLength += value.length) > MAX_TOTAL_TEXT) incomplete ??= `more than ${MAX_TOTAL_TEXT} characters of text`;
       values.push(value);
+      keysAndValues.push(value);
       return matchText(value, path);
     }
     if (typeof value !== 'object' || value === null) return undefined;
@@ -327,7 +355,10 @@ export function inspectInputs(inputs: unknown, terms: readonly string[]): Sensit
     const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
     for (const [key, child] of entries) {
       const childPath = path ? `${path}.${key}` : key;
-      if (!Array.isArray(value)) values.push(key);
+      if (!Array.isArray(value)) {
+        keysAndValues.push(key);
+        if ((textLength += key.length) > MAX_TOTAL_TEXT) incomplete ??= `more than ${MAX_TOTAL_TEXT} characters of text`;
+      }
       // Keys are model-controlled too: a term hidden in a key counts.
       const hit = (Array.isArray(value) ? undefined : matchText(key, childPath)) ?? visit(child, childPath, depth + 1);
       if (hit) return hit;
@@ -339,11 +370,12 @@ export function inspectInputs(inputs: unknown, terms: readonly string[]): Sensit
   const hit = visit(inputs, '', 0);
   if (hit) return hit;
   if (incomplete) return { kind: 'incomplete', why: incomplete };
-  if (values.length > 1) {
+  for (const parts of [values, keysAndValues]) {
+    if (parts.length < 2) continue;
     // Joined with a gap, so the word-start rule applies: ["milit", "ary"] matches, ["code", "fence"] does not.
-    const joined = values.join(' ');
+    const joined = parts.join(' ');
     const term = matcher.match(joined);
-    if (term) return { kind: 'match', term, path: '(several inputs together)', value: values.join(' ') };
+    if (term) return { kind: 'match', term, path: '(several inputs together)', value: joined };
   }
   return { kind: 'clear' };
 }
