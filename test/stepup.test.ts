@@ -343,6 +343,20 @@ describe('push fatigue', () => {
     }
   });
 
+  it('keeps counting a push we stopped waiting for: it is still on the phone until Duo expires it', async () => {
+    const stack = await startLocalStack({ STEPUP_MAX_PENDING: '1', HOOK_TIMEOUT_MS: '1000' }, { emulator: { pushLifetimeMs: 60_000 } });
+    try {
+      stack.emulator!.phone.setPolicy('timeout');
+      const first = await callHook(stack, { inputs: { query: 'defence' } });
+      expect(first.error_message).toMatch(/timed out/);
+      const second = await callHook(stack, { inputs: { query: 'defence' } });
+      expect(second.code).toBe('RATE_LIMIT_EXCEEDED');
+      expect(stack.emulator!.phone.history).toHaveLength(1);
+    } finally {
+      await stack.close();
+    }
+  });
+
   it('reads STEPUP_MAX_PENDING as a whole number from 1 to 100', () => {
     const load = (value: string) => () => loadConfig({ env: { STEPUP_MAX_PENDING: value }, cwd: EMPTY_DIR, flags: { mode: 'local' } });
     expect(load('7')().maxPendingPushes).toBe(7);

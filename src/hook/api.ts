@@ -54,6 +54,9 @@ export function responseMargin(timeoutMs: number): number {
   return Math.min(2_000, Math.max(500, Math.round(timeoutMs * 0.05)));
 }
 
+/** How long a Duo Push stays answerable on the phone (Duo times it out after about a minute). */
+const DUO_PUSH_LIFETIME_MS = 60_000;
+
 /** How long the hook waits for Duo's answer before saying "timed out" itself. */
 export function approvalWaitMs(timeoutMs: number): number {
   return Math.max(500, timeoutMs - responseMargin(timeoutMs));
@@ -204,6 +207,7 @@ async function decide(request: PreHookRequest, options: HookOptions, shuttingDow
       ...(needs.disclosed.length ? { discloses: needs.disclosed.map((r) => r.label).join('; ') } : {}),
     });
     let txid: string | undefined;
+    let pushedAt: number | undefined;
     let outcome: StepUpOutcome;
     const leavePhone = phones.add(approver.duoUser); // no await since the count was read: the check holds
     try {
@@ -213,12 +217,16 @@ async function decide(request: PreHookRequest, options: HookOptions, shuttingDow
         budget.signal,
         (pushed) => {
           txid = pushed;
+          pushedAt = performance.now();
           options.events.emit('stepup.push', { executionId: request.execution_id, username: approver.duoUser, txid: pushed, pushinfo });
         },
       );
     } finally {
+      // Stopped waiting before Duo answered: the push is still on the phone, and keeps its place until it expires.
+      const stillOnPhone = pushedAt !== undefined && budget.signal.aborted;
       budget.clear();
-      leavePhone();
+      if (stillOnPhone) setTimeout(leavePhone, Math.max(0, pushedAt! + DUO_PUSH_LIFETIME_MS - performance.now())).unref();
+      else leavePhone();
     }
     const extra = { rule: needs.rule, txid: outcome.txid ?? txid, stepUp: true };
     if (shuttingDown.aborted && !outcome.approved) {
