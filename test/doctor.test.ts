@@ -229,11 +229,11 @@ describe('duo-arcade emulator', () => {
     expect(await running).toBe(0);
   });
 
-  it('--env-file writes its generated settings for doctor (mode 600), refuses to overwrite, and removes the file on exit', async () => {
+  it('--write-env writes its generated settings for doctor (mode 600), refuses to overwrite, and removes the file on exit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'duo-arcade-emu-'));
     const term = { ...captureTerminal(), cwd: dir };
     const stop = new AbortController();
-    const running = runEmulator(term, { json: true, envFile: '.env' }, stop.signal);
+    const running = runEmulator(term, { json: true, writeEnv: '.env' }, stop.signal);
     while (!term.out().includes('\n')) await new Promise((r) => setTimeout(r, 20));
     const envPath = join(dir, '.env');
     expect(statSync(envPath).mode & 0o777).toBe(0o600);
@@ -247,7 +247,7 @@ describe('duo-arcade emulator', () => {
       expect(rows.find((r) => r.id === id)?.status, id).toBe('ok');
 
     const again = { ...captureTerminal(), cwd: dir };
-    expect(await main(['node', 'duo-arcade', 'emulator', '--env-file', '.env'], again)).toBe(1);
+    expect(await main(['node', 'duo-arcade', 'emulator', '--write-env', '.env'], again)).toBe(1);
     expect(again.err()).toMatch(/already exists/);
     expect(existsSync(envPath)).toBe(true);
 
@@ -300,8 +300,11 @@ describe('duo-arcade emulator on a taken port', () => {
 describe('the built binary: emulator + doctor', () => {
   it('`emulator --json --fault not-enrolled` is a tenant doctor names the fault on, and it exits 0 on SIGTERM', async () => {
     const bin = resolve(import.meta.dirname, '..', 'bin', 'duo-arcade.js');
-    const child = spawn(process.execPath, [bin, 'emulator', '--json', '--fault', 'not-enrolled'], {
-      cwd: EMPTY_DIR,
+    // --write-env through the real binary too: Node 20 itself would take an `--env-file` after the script's name.
+    const dir = mkdtempSync(join(tmpdir(), 'duo-arcade-bin-emu-'));
+    const envPath = join(dir, 'emulator.env');
+    const child = spawn(process.execPath, [bin, 'emulator', '--json', '--fault', 'not-enrolled', '--write-env', envPath], {
+      cwd: dir,
       env: {
         PATH: process.env.PATH,
         DUO_AUTH_IKEY: CREDS.ikey,
@@ -323,8 +326,10 @@ describe('the built binary: emulator + doctor', () => {
     const run = await runDoctor(['--live', '--json'], liveEnv(tenant));
     expect(run.row('duo-auth-check').status).toBe('ok');
     expect(run.row('duo-auth-preauth')).toMatchObject({ status: 'error', detail: expect.stringMatching(/preauth: enroll/) });
+    expect(readFileSync(envPath, 'utf8')).toContain(`DUO_AUTH_HOST=${ready.authApiUrl}`);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(existsSync(envPath)).toBe(false);
     for (const secret of [CREDS.skey, CREDS.clientSecret]) expect(stderr + line).not.toContain(secret);
   });
 });

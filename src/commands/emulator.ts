@@ -20,7 +20,7 @@ export interface EmulatorCommandOptions {
   fault?: string[];
   port?: string;
   json?: boolean;
-  envFile?: string;
+  writeEnv?: string;
 }
 
 export function registerEmulator(program: Command, term: Terminal, setExit: (code: number) => void): void {
@@ -35,7 +35,7 @@ export function registerEmulator(program: Command, term: Terminal, setExit: (cod
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', '0')
     .option('--json', 'print one ready line {"authApiUrl","issuer"} on stdout')
     .option(
-      '--env-file <path>',
+      '--write-env <path>',
       'write the settings that point at this emulator, secrets included, to a new file (mode 600; removed on exit)',
     )
     .action(async (options: EmulatorCommandOptions) => setExit(await runEmulator(term, options)));
@@ -75,8 +75,8 @@ export async function runEmulator(term: Terminal, options: EmulatorCommandOption
   });
   let envFile: string | undefined;
   try {
-    if (options.envFile) {
-      const path = resolve(term.cwd, options.envFile);
+    if (options.writeEnv) {
+      const path = resolve(term.cwd, options.writeEnv);
       writeEmulatorEnv(path, emulator);
       envFile = path; // only now ours to remove
     }
@@ -93,7 +93,7 @@ export async function runEmulator(term: Terminal, options: EmulatorCommandOption
     else if (!skey || !clientSecret) {
       err(
         c.dim(
-          '  Secret keys were generated and are never shown: set DUO_AUTH_IKEY, DUO_AUTH_SKEY, DUO_CLIENT_ID and DUO_CLIENT_SECRET to choose them, or pass --env-file .env to have them written for doctor and serve --live.',
+          '  Secret keys were generated and are never shown: set DUO_AUTH_IKEY, DUO_AUTH_SKEY, DUO_CLIENT_ID and DUO_CLIENT_SECRET to choose them, or pass --write-env emulator.env to have them written to a file for doctor and serve --live.',
         ),
       );
     }
@@ -131,7 +131,7 @@ function writeEmulatorEnv(path: string, emulator: DuoEmulator): void {
       code === 'EEXIST'
         ? `${path} already exists; the emulator writes only a file of its own.`
         : `Cannot write ${path}: ${code ?? errorMessage(error)}.`,
-      code === 'EEXIST' ? 'Pass another --env-file path, or move that file away.' : 'Pass a path in a folder you can write to.',
+      code === 'EEXIST' ? 'Pass another --write-env path, or move that file away.' : 'Pass a path in a folder you can write to.',
     );
   }
 }
