@@ -129,6 +129,7 @@ describe('audit', () => {
     // Columns line up although the tools' names differ in length (ListContacts, GetContact).
     const column = (text: string) => lines.map((line) => line.indexOf(text, 20));
     expect(new Set(column('demouser')).size).toBe(1);
+    expect(new Set(column('ref ')).size).toBe(1);
 
     const one = captureTerminal();
     expect(
@@ -142,7 +143,7 @@ describe('audit', () => {
     writeFileSync(join(dir, 'notes.txt'), 'hello\nworld\n');
     const term = captureTerminal();
     expect(await main(['node', 'duo-arcade', 'audit', '--file', 'notes.txt'], { ...term, cwd: dir })).toBe(1);
-    expect(term.err()).toMatch(/has 2 lines and none is a duo-arcade audit entry/);
+    expect(term.err()).toMatch(/None of the 2 non-empty lines of .*notes\.txt is a duo-arcade audit entry/);
     const limit = captureTerminal();
     expect(await main(['node', 'duo-arcade', 'audit', '-n', 'abc'], { ...limit, cwd: dir })).toBe(2);
     expect(limit.err()).toMatch(/-n \(--limit\) must be a whole number/);

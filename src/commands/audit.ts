@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { UserError } from '../errors.js';
+import { UserError, errorMessage } from '../errors.js';
 import { readAuditLog, type AuditEntry } from '../hook/audit.js';
 import { formatMs } from '../ui/narrator.js';
 import type { Terminal } from '../ui/terminal.js';
@@ -42,11 +42,14 @@ export async function audit(term: Terminal, options: AuditOptions): Promise<numb
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new UserError(`No audit log at ${path}.`, '`duo-arcade serve` writes one as it decides (or pass --file to read another).');
     }
-    throw new UserError(`Cannot read the audit log ${path}: ${(error as Error).message}`);
+    throw new UserError(
+      `Cannot read the audit log ${path} (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}).`,
+      'Pass --file the JSON-lines file `duo-arcade serve --audit-log` writes.',
+    );
   }
   if (entries.length === 0 && skipped > 0)
     throw new UserError(
-      `${path} has ${skipped} line${skipped === 1 ? '' : 's'} and none is a duo-arcade audit entry.`,
+      `None of the ${skipped} non-empty line${skipped === 1 ? '' : 's'} of ${path} is a duo-arcade audit entry.`,
       'Pass --file with the log `duo-arcade serve --audit-log` writes (JSON lines).',
     );
   if (options.ref) {
@@ -70,18 +73,21 @@ export async function audit(term: Terminal, options: AuditOptions): Promise<numb
   const whoOf = (entry: AuditEntry) =>
     [entry.caller, entry.duoUser && entry.duoUser !== entry.caller ? `→ ${entry.duoUser}` : ''].filter(Boolean).join(' ') || '-';
   // Columns line up: pad to the widest value shown.
-  const toolWidth = Math.max(...recent.map((entry) => entry.tool.length));
-  const whoWidth = Math.max(...recent.map((entry) => whoOf(entry).length));
+  const widest = (text: (entry: AuditEntry) => string) => Math.max(...recent.map((entry) => text(entry).length));
+  const ruleOf = (entry: AuditEntry) => (entry.rule ? `[${entry.rule}]` : '-');
+  const [toolWidth, whoWidth, ruleWidth, outcomeWidth] = [(e: AuditEntry) => e.tool, whoOf, ruleOf, (e: AuditEntry) => e.outcome].map(
+    widest,
+  );
   for (const entry of recent) {
     const decision =
       entry.decision === 'OK' ? c.green('OK'.padEnd(12)) : c.red(entry.decision === 'CHECK_FAILED' ? entry.decision : 'RATE_LIMITED');
     const line = [
       c.dim(entry.time.replace('T', ' ').slice(0, 19)),
       decision,
-      entry.tool.padEnd(toolWidth),
-      whoOf(entry).padEnd(whoWidth),
-      entry.rule ? `[${entry.rule}]` : '',
-      entry.outcome,
+      entry.tool.padEnd(toolWidth!),
+      whoOf(entry).padEnd(whoWidth!),
+      ruleOf(entry).padEnd(ruleWidth!),
+      entry.outcome.padEnd(outcomeWidth!),
       c.dim(`ref ${entry.ref}`),
       c.dim(formatMs(entry.latencyMs)),
     ]

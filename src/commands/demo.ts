@@ -27,7 +27,7 @@ export function addPlayOptions(command: Command): Command {
     .option('--json', 'print the results as JSON on stdout')
     .option('--audit-log <path>', 'also append each hook decision to this audit log')
     .option('-p, --port <port>', 'port for the local server (default: a free one)')
-    .option('--local', 'use the embedded Duo emulator (the default without a Duo account)')
+    .option('--local', 'play on the embedded Duo emulator (always the case: live settings in .env are for serve)')
     .option('--live', 'refused: scenarios revoke scopes and answer pushes, which only the emulator allows');
 }
 

@@ -56,7 +56,7 @@ export class AuditLog {
       const code = (error as NodeJS.ErrnoException).code;
       throw new UserError(
         `Cannot write the audit log ${path}${code ? ` (${code})` : ''}.`,
-        'Pass --audit-log with a file in a folder you can write to, or --no-audit-log.',
+        'Give --audit-log a file in a folder you can write to (or leave the log off: `serve --no-audit-log`; demo and scenario keep none unless asked).',
       );
     }
   }
