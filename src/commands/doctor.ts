@@ -70,7 +70,7 @@ export async function doctor(term: Terminal, options: DoctorOptions): Promise<nu
       stackError = errorMessage(error);
     }
   } else {
-    stackError = 'the configuration is invalid (see "Required settings")';
+    stackError = 'the configuration is invalid (see the Configuration rows above)';
   }
 
   const checks = CHECKS.filter((check) => !check.modes || check.modes.includes(settings.mode));
