@@ -198,12 +198,19 @@ describe('colour level', () => {
     };
     const level = chalk.level;
     chalk.level = 3; // what ora's own chalk would use in a colour terminal
+    // ora animates only where it thinks a person watches: not under CI, not on a dumb terminal.
+    const { CI, TERM } = process.env;
+    delete process.env.CI;
+    process.env.TERM = 'xterm-256color';
     try {
       expect(await spin(1)).toMatch(ANSI);
       expect(await spin(0)).toMatch(/waiting/);
       expect(await spin(0)).not.toMatch(/\u001B\[3\dm/);
     } finally {
       chalk.level = level;
+      if (CI !== undefined) process.env.CI = CI;
+      if (TERM !== undefined) process.env.TERM = TERM;
+      else delete process.env.TERM;
     }
   });
 });
