@@ -221,17 +221,15 @@ export function stemOf(term: string): string {
   return stem.length >= 4 ? stem : base;
 }
 
-/** Levenshtein distance, for short strings. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
+/** Whether `a` and `b` differ by at most one letter changed, added or removed: one pass, no table. */
+function withinOneEdit(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  const [shorter, longer] = a.length <= b.length ? [a, b] : [b, a];
+  let i = 0;
+  while (i < shorter.length && shorter[i] === longer[i]) i++;
+  if (i === shorter.length) return true; // equal, or one letter added at the end
+  // The first difference is the one edit: a change (same lengths) or a letter added to the longer one.
+  return shorter.length === longer.length ? shorter.slice(i + 1) === longer.slice(i + 1) : shorter.slice(i) === longer.slice(i + 1);
 }
 
 /**
@@ -240,11 +238,11 @@ function editDistance(a: string, b: string): number {
  */
 function startsWithAlmost(word: string, stem: string): boolean {
   const m = stem.length;
-  // One edit leaves one of these pairs equal; checking them first keeps the work linear on crafted input.
+  // One edit leaves one of these pairs equal: most words are turned away before any comparison.
   if (word[0] !== stem[0] && word[1] !== stem[1] && word[0] !== stem[1] && word[1] !== stem[0]) return false;
   for (let length = m - 1; length <= m + 1; length++) {
     if (length > word.length) break;
-    if (word[length - 1] === stem[m - 1] && editDistance(word.slice(0, length), stem) <= 1) return true;
+    if (word[length - 1] === stem[m - 1] && withinOneEdit(word.slice(0, length), stem)) return true;
   }
   return false;
 }
@@ -341,11 +339,16 @@ export function inspectInputs(inputs: unknown, terms: readonly string[]): Sensit
       return undefined;
     }
     if (typeof value === 'string') {
-      if (value.length > MAX_TEXT) incomplete ??= `a text longer than ${MAX_TEXT} characters`;
-      if ((textLength += value.length) > MAX_TOTAL_TEXT) incomplete ??= `more than ${MAX_TOTAL_TEXT} characters of text`;
+      if ((textLength += value.length) > MAX_TOTAL_TEXT) {
+        incomplete ??= `more than ${MAX_TOTAL_TEXT} characters of text`;
+        return undefined;
+      }
       values.push(value);
       keysAndValues.push(value);
-      return matchText(value, path);
+      if (value.length <= MAX_TEXT) return matchText(value, path);
+      // Read its start (a term there names the rule on the push), and ask for approval whatever it says.
+      incomplete ??= `a text longer than ${MAX_TEXT} characters`;
+      return matchText(value.slice(0, MAX_TEXT), path);
     }
     if (typeof value !== 'object' || value === null) return undefined;
     if (depth >= MAX_DEPTH) {
