@@ -186,6 +186,11 @@ describe('every Duo outcome', () => {
     const before = emulator().phone.history.length;
     const result = await callHook(stack, { inputs: { query: 'classified' }, context: { user_id: 'loc\u212Aeduser@example.com' } });
     expect(result.code).toBe('CHECK_FAILED');
+    for (const user_id of ['\uFEFFlockeduser@example.com', '\u00A0lockeduser@example.com\u3000']) {
+      expect((await callHook(stack, { inputs: { query: 'classified' }, context: { user_id } })).error_message).toMatch(
+        /No Duo user is mapped/,
+      );
+    }
     expect(result.error_message).toMatch(/No Duo user is mapped for "loc\u212Aeduser@example.com"/);
     expect(emulator().phone.history.length).toBe(before);
   });

@@ -1,11 +1,12 @@
 import type { PreHookRequest } from './contract.js';
 
 /**
- * The form a caller id is compared in: trimmed, ASCII letters lower-cased and nothing else folded. Full Unicode
- * case mapping would let "\u212Aate@example.com" (a Kelvin sign) pass for kate@example.com and push to Kate's phone.
+ * The form a caller id is compared in: ASCII spaces trimmed, ASCII letters lower-cased, nothing else folded. Full
+ * Unicode case mapping would let "\u212Aate@example.com" (a Kelvin sign) pass for kate@example.com and push to Kate's
+ * phone; Unicode trimming would do the same for a byte-order mark or a no-break space around the id.
  */
 export function callerKey(id: string): string {
-  return id.trim().replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+  return id.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '').replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }
 
 /** The user_info claims that name a Duo user, strongest first (`sub` is an opaque id, not a username). */
@@ -17,7 +18,7 @@ const USERNAME_CLAIMS = ['preferred_username', 'username', 'email'] as const;
  * whose id is unmapped borrow a name another provider vouches for, and push to that person's phone.
  */
 export function callerIdentity(context: PreHookRequest['context'], providerId: string): string | undefined {
-  const normalise = (value: unknown) => (typeof value === 'string' && value.trim() ? callerKey(value) : undefined);
+  const normalise = (value: unknown) => (typeof value === 'string' && callerKey(value) ? callerKey(value) : undefined);
   const userId = normalise(context.user_id);
   if (userId) return userId;
   const duo = (context.authorization ?? []).find((auth) => auth.provider_id === providerId);
