@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { startStack, type Stack } from '../src/stack.js';
 import { examplePreHookRequest, validatePreHookResult } from './support/contract.js';
-import { EMPTY_DIR, TEST_BEARER, postHook, startLocalStack } from './support/stack.js';
+import { EMPTY_DIR, TEST_BEARER, duoSettingsOf, postHook, startLocalStack } from './support/stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -228,13 +228,7 @@ describe('hook decisions', () => {
         loadConfig({
           env: {
             HOOK_BEARER_TOKEN: TEST_BEARER,
-            DUO_OIDC_ISSUER: duo.issuer,
-            DUO_CLIENT_ID: duo.credentials.clientId,
-            DUO_CLIENT_SECRET: duo.credentials.clientSecret,
-            DUO_AUTH_HOST: duo.authApiUrl,
-            DUO_AUTH_IKEY: duo.credentials.ikey,
-            DUO_AUTH_SKEY: duo.credentials.skey,
-            DUO_STEPUP_USERNAME: 'demouser',
+            ...duoSettingsOf(duo),
             [variable]: value,
           },
           cwd: EMPTY_DIR,

@@ -9,7 +9,7 @@ import { ArcadeStandIn } from '../src/mcp/arcade-standin.js';
 import { startStack, type Stack } from '../src/stack.js';
 import { findTool } from '../src/tools.js';
 import { main } from '../src/cli.js';
-import { EMPTY_DIR, TEST_BEARER, captureTerminal, startLocalStack } from './support/stack.js';
+import { EMPTY_DIR, TEST_BEARER, captureTerminal, duoSettingsOf, startLocalStack } from './support/stack.js';
 import { BENIGN_INPUTS, BYPASS_ATTEMPTS } from './support/bypass-cases.js';
 
 interface HookCall {
@@ -134,13 +134,7 @@ describe('every Duo outcome', () => {
         env: {
           HOOK_BEARER_TOKEN: TEST_BEARER,
           HOOK_TIMEOUT_MS: '3000',
-          DUO_OIDC_ISSUER: duo.issuer,
-          DUO_CLIENT_ID: duo.credentials.clientId,
-          DUO_CLIENT_SECRET: duo.credentials.clientSecret,
-          DUO_AUTH_HOST: duo.authApiUrl,
-          DUO_AUTH_IKEY: duo.credentials.ikey,
-          DUO_AUTH_SKEY: duo.credentials.skey,
-          DUO_STEPUP_USERNAME: 'demouser',
+          ...duoSettingsOf(duo),
           DUO_USER_MAP: users.map((u) => `${u}@example.com=${u}`).join(','),
         },
         cwd: EMPTY_DIR,

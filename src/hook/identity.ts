@@ -18,7 +18,7 @@ const USERNAME_CLAIMS = ['preferred_username', 'username', 'email'] as const;
  * whose id is unmapped borrow a name another provider vouches for, and push to that person's phone.
  */
 export function callerIdentity(context: PreHookRequest['context'], providerId: string): string | undefined {
-  const normalise = (value: unknown) => (typeof value === 'string' && callerKey(value) ? callerKey(value) : undefined);
+  const normalise = (value: unknown) => (typeof value === 'string' ? callerKey(value) || undefined : undefined);
   const userId = normalise(context.user_id);
   if (userId) return userId;
   const duo = (context.authorization ?? []).find((auth) => auth.provider_id === providerId);

@@ -104,8 +104,9 @@ export function foldText(text: string): string {
 }
 
 /**
- * The readings of one text: normally compatibility forms decide ("ſ" is an s, so "claſſified" reads right), but a
- * letter chosen for its shape ("deſence") reads as what it looks like.
+ * The readings of one text: normally compatibility forms decide ("ſ" is an s, so "claſſified" reads right); a letter
+ * chosen for its shape ("deſence") reads as what it looks like; and transliteration reads what the look-alike table
+ * gets wrong.
  */
 function foldings(text: string): string[] {
   const forms = new Set([foldText(text)]);

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { Chalk } from 'chalk';
 import { loadConfig, type Config, type Env } from '../../src/config.js';
 import { loginWithPkce } from '../../src/duo/oidc-client.js';
+import type { DuoEmulator } from '../../src/emulator/index.js';
 import { startStack, type Stack, type StackOptions } from '../../src/stack.js';
 import type { Terminal } from '../../src/ui/terminal.js';
 
@@ -15,6 +16,19 @@ export const TEST_BEARER = 'test-hook-bearer-0123456789abcdef';
 
 export function localConfig(env: Env = {}): Config {
   return loadConfig({ env: { HOOK_BEARER_TOKEN: TEST_BEARER, ...env }, cwd: EMPTY_DIR, flags: { mode: 'local', port: 0 } });
+}
+
+/** The Duo settings that point a live-mode stack at `emulator`, as if it were a tenant. */
+export function duoSettingsOf(emulator: DuoEmulator): Env {
+  return {
+    DUO_OIDC_ISSUER: emulator.issuer,
+    DUO_CLIENT_ID: emulator.credentials.clientId,
+    DUO_CLIENT_SECRET: emulator.credentials.clientSecret,
+    DUO_AUTH_HOST: emulator.authApiUrl,
+    DUO_AUTH_IKEY: emulator.credentials.ikey,
+    DUO_AUTH_SKEY: emulator.credentials.skey,
+    DUO_STEPUP_USERNAME: 'demouser',
+  };
 }
 
 export async function startLocalStack(env: Env = {}, options: StackOptions = {}): Promise<Stack> {
